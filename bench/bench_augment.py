@@ -1,0 +1,199 @@
+"""Benchmark: langclass.augment against audiomentations, in the same run, on real MP3 speech clips.
+
+    python bench/bench_augment.py [--n 100] [--rounds 3] [--dir DIR]
+
+The clips are real MP3 files of espeak-ng speech (`langclass.speech`) in the six default languages,
+voices, rates and pitches varied, cut to exactly 10 s at 16 kHz, encoded once into DIR (default:
+$TMPDIR/langclass-bench-augment) and decoded with soundfile for every run.
+
+Both libraries get the same clips and the same parameter ranges (audiomentations' defaults):
+TimeMask 1–20 % of the clip, HighPassFilter 20–2400 Hz at 12–24 dB/octave, AddGaussianSNR 5–40 dB,
+PitchShift ±4 semitones (audiomentations' default method, signalsmith-stretch, C++), PolarityInversion,
+Gain ±12 dB. Each transform alone is timed with p=1 (the cost when it acts), the chain with p=0.5
+each. Each round uses another seed and alternates which library goes first; all rounds count.
+Times are CPU seconds of this process (steadier than wall time on a shared machine); wall-clock
+ratios are printed too, and how often the (dominant) pitch shift acted in each chain.
+"""
+from __future__ import annotations
+import argparse, io, os, random, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+import scipy.signal as sps
+import soundfile as sf
+
+TEXTS = {
+    'en': ["The weather was lovely this morning, so we walked to the market by the river.",
+           "My brother works in a small bakery and gets up every day before five o'clock.",
+           "Could you tell me where the station is? I think I have lost my way again.",
+           "We usually spend the summer holidays with our grandparents in the mountains."],
+    'ru': ["Сегодня утром была прекрасная погода, и мы пошли гулять в парк.",
+           "Мой брат работает в маленькой пекарне и встаёт каждый день очень рано.",
+           "Скажите, пожалуйста, как пройти к вокзалу? Кажется, я заблудился.",
+           "Летом мы обычно ездим к бабушке и дедушке в деревню у озера."],
+    'fr': ["Il faisait très beau ce matin, alors nous sommes allés au marché à pied.",
+           "Mon frère travaille dans une petite boulangerie et se lève avant cinq heures.",
+           "Pourriez-vous me dire où se trouve la gare ? Je crois que je me suis perdu.",
+           "En été, nous passons souvent les vacances chez nos grands-parents à la montagne."],
+    'es': ["Esta mañana hacía muy buen tiempo, así que fuimos andando al mercado.",
+           "Mi hermano trabaja en una panadería pequeña y se levanta antes de las cinco.",
+           "¿Podría decirme dónde está la estación? Creo que me he perdido otra vez.",
+           "En verano solemos pasar las vacaciones con nuestros abuelos en el pueblo."],
+    'zh': ["今天早上天气很好，所以我们走路去河边的市场。",
+           "我哥哥在一家小面包店工作，每天五点以前就起床。",
+           "请问火车站在哪里？我好像又迷路了。",
+           "夏天我们常常去山里的爷爷奶奶家过暑假。"],
+    'de': ["Heute Morgen war das Wetter herrlich, also sind wir zum Markt am Fluss gelaufen.",
+           "Mein Bruder arbeitet in einer kleinen Bäckerei und steht jeden Tag vor fünf Uhr auf.",
+           "Können Sie mir sagen, wo der Bahnhof ist? Ich glaube, ich habe mich verlaufen.",
+           "Im Sommer fahren wir meistens zu unseren Großeltern in die Berge."],
+}
+SR, SECONDS = 16000, 10.0
+VARIANTS = (None, 'm1', 'm3', 'm7', 'f1', 'f2', 'f4', 'klatt')
+
+
+def speech_clip(i:int, sr:int=SR, seconds:float=SECONDS) -> np.ndarray:
+    "Clip `i`: espeak-ng sentences of one language and voice until `seconds`, at `sr` Hz (float32)."
+    from langclass.speech import synth
+    rng = np.random.default_rng(i)
+    lang = list(TEXTS)[i % len(TEXTS)]
+    voice = dict(variant=VARIANTS[rng.integers(len(VARIANTS))], rate=int(rng.integers(140, 200)),
+                 pitch=int(rng.integers(30, 70)))
+    parts, n = [], 0
+    while n < seconds * sr:
+        y, sr0 = synth(TEXTS[lang][int(rng.integers(len(TEXTS[lang])))], lang, **voice)
+        y = sps.resample_poly(y, sr, sr0).astype(np.float32)
+        parts += [y, np.zeros(int(rng.uniform(0.2, 0.6) * sr), np.float32)]; n += len(y) + len(parts[-1])
+    return np.concatenate(parts)[:int(seconds * sr)]
+
+
+def load_clips(root:Path, n:int) -> list[np.ndarray]:
+    "`n` 10 s clips decoded from MP3 files in `root`, making the missing files first."
+    from langclass.speech import mp3_bytes
+    root.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for i in range(n):
+        path = root / f"speech-{i:04d}.mp3"
+        if not path.exists():
+            part = path.with_name(path.name + '.part')
+            part.write_bytes(mp3_bytes(speech_clip(i), SR, kbps=48)); os.replace(part, path)
+        y, sr = sf.read(path, dtype='float32')
+        if sr != SR or y.ndim != 1: raise ValueError(f"{path}: expected mono {SR} Hz, got {sr} Hz, shape {y.shape}")
+        m = int(SECONDS * SR)
+        clips.append(np.pad(y, (0, max(0, m - len(y))))[:m])
+    return clips
+
+
+def pairs(p:float):
+    "`(name, ours, theirs)` for each of the six transforms, with probability `p`."
+    import audiomentations as am
+    import langclass.augment as A
+    return [
+        ('TimeMask', A.TimeMask(0.01, 0.2, p=p), am.TimeMask(min_band_part=0.01, max_band_part=0.2, p=p)),
+        ('HighPass', A.HighPass(20, 2400, 12, 24, p=p), am.HighPassFilter(20, 2400, 12, 24, p=p)),
+        ('WhiteNoise / AddGaussianSNR', A.WhiteNoise(5, 40, p=p), am.AddGaussianSNR(5, 40, p=p)),
+        ('PitchShift', A.PitchShift(-4, 4, p=p), am.PitchShift(-4, 4, p=p)),
+        ('PolarityInversion', A.PolarityInversion(p=p), am.PolarityInversion(p=p)),
+        ('Gain', A.Gain(-12, 12, p=p), am.Gain(-12, 12, p=p)),
+    ]
+
+
+def run_ours(tf, clips, seed=0):
+    "Our transform over `clips`; also how many times a PitchShift acted."
+    rng, outs, pitched = np.random.default_rng(seed), [], 0
+    for y in clips:
+        o, rec = tf.apply(y, SR, rng)
+        pitched += sum(r['name'] == 'PitchShift' for r in (rec or {}).get('applied', [rec] if rec else []))
+        outs.append(o)
+    return outs, pitched
+
+def run_theirs(tf, clips, seed=0):
+    "audiomentations' transform over `clips` (seeded through `random` and `np.random`, as it draws)."
+    import audiomentations as am
+    random.seed(seed); np.random.seed(seed)
+    outs, pitched = [], 0
+    for y in clips:
+        outs.append(tf(samples=y, sample_rate=SR))
+        for t in (tf.transforms if isinstance(tf, am.Compose) else [tf]):
+            pitched += isinstance(t, am.PitchShift) and bool(t.parameters.get('should_apply'))
+    return outs, pitched
+
+
+def timed(f):
+    c, w = time.process_time(), time.perf_counter()
+    out = f()
+    return time.process_time() - c, time.perf_counter() - w, out
+
+
+def compare(name, ours, theirs, clips, rounds):
+    "Total CPU and wall seconds of both over `rounds` rounds (seeds 0, 1, ...), alternating who goes first."
+    tot = {'ours': [0., 0., 0], 'theirs': [0., 0., 0]}
+    for r in range(rounds):
+        for who, f, tf in (('ours', run_ours, ours), ('theirs', run_theirs, theirs))[::1 if r % 2 == 0 else -1]:
+            cpu, wall, (out, pitched) = timed(lambda: f(tf, clips, seed=r))
+            if not all(o.dtype == np.float32 and o.shape == y.shape and np.isfinite(o).all() for o, y in zip(out, clips)):
+                raise AssertionError(f"{who} {name}: bad output")
+            tot[who] = [tot[who][0] + cpu, tot[who][1] + wall, tot[who][2] + pitched]
+    n = len(clips) * rounds
+    return dict(name=name, ours=n / tot['ours'][0], theirs=n / tot['theirs'][0],
+                ours_wall=n / tot['ours'][1], theirs_wall=n / tot['theirs'][1],
+                pitched=(tot['ours'][2] / n, tot['theirs'][2] / n))
+
+
+def lsd(a, b):
+    "Log-spectral distance (dB-ish units of log10 power) between two clips."
+    _, _, A = sps.stft(a, SR, nperseg=512); _, _, B = sps.stft(b, SR, nperseg=512)
+    A, B = np.log10(np.abs(A) ** 2 + 1e-8), np.log10(np.abs(B) ** 2 + 1e-8)
+    return float(np.mean(np.sqrt(np.mean((A - B) ** 2, axis=0))))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--n', type=int, default=100, help='number of 10 s clips (>= 100 for the record)')
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--dir', default=os.path.join(tempfile.gettempdir(), 'langclass-bench-augment'))
+    args = ap.parse_args(argv)
+    import audiomentations as am
+    import langclass.augment as A
+
+    t0 = time.perf_counter()
+    clips = load_clips(Path(args.dir), args.n)
+    print(f"{len(clips)} clips of {SECONDS:g} s at {SR} Hz decoded from MP3 in {args.dir} "
+          f"({time.perf_counter() - t0:.1f} s incl. making missing ones); {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}\n")
+
+    rows = [compare(name, o, t, clips, args.rounds) for name, o, t in pairs(1.0)]
+    chain_o = A.Compose([o for _, o, _ in pairs(0.5)])
+    chain_t = am.Compose([t for _, _, t in pairs(0.5)], p=1.0, shuffle=False)
+    rows.append(compare('chain of six, p=0.5 each', chain_o, chain_t, clips, args.rounds))
+
+    print("| transform | langclass clips/s | audiomentations clips/s | ratio (CPU) | ratio (wall) |")
+    print("|---|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['name']} | {r['ours']:.0f} | {r['theirs']:.0f} | {r['ours'] / r['theirs']:.1f}x "
+              f"| {r['ours_wall'] / r['theirs_wall']:.1f}x |")
+    po, pt = rows[-1]['pitched']
+    print(f"\nin the chain, the pitch shift acted on {100 * po:.0f} % of the clips (langclass) and {100 * pt:.0f} % (audiomentations)")
+
+    # the chain is deterministic; the batch path; pitch-shift quality
+    a, b = chain_o(clips[0], SR, 7), chain_o(clips[0], SR, 7)
+    print(f"\nsame seed, same bytes: {a.tobytes() == b.tobytes()}")
+    sub = np.stack(clips[:10])
+    print("\nbatch (10 clips as one 2-D array, same parameters) vs one clip at a time, clips/s (CPU):")
+    for name, f in [('gain', lambda y: A.gain(y, gain_db=-3.0)), ('white_noise', lambda y: A.white_noise(y, snr_db=20.0, rng=0)),
+                    ('high_pass', lambda y: A.high_pass(y, SR, cutoff_hz=300.0)),
+                    ('pitch_shift', lambda y: A.pitch_shift(y, SR, semitones=3.0))]:
+        one = min(timed(lambda: [f(y) for y in sub])[0] for _ in range(2))
+        bat = min(timed(lambda: f(sub))[0] for _ in range(2))
+        print(f"  {name:12s} one by one {10 / one:6.0f}   batch {10 / bat:6.0f}   ({one / bat:.1f}x)")
+    q_o, q_t = [], []
+    for y in clips[:6]:
+        for s in (3.0, -3.0):
+            q_o.append(lsd(y, A.pitch_shift(A.pitch_shift(y, SR, semitones=s), SR, semitones=-s)))
+            up, dn = am.PitchShift(s, s, p=1.0), am.PitchShift(-s, -s, p=1.0)
+            q_t.append(lsd(y, dn(up(y, SR), SR)))
+    print(f"\npitch shift ±3 semitones and back, log-spectral distance to the original (lower is better): "
+          f"langclass {np.mean(q_o):.3f}, audiomentations/signalsmith {np.mean(q_t):.3f}")
+
+
+if __name__ == '__main__':
+    main()
