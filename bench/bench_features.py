@@ -9,6 +9,8 @@ and compute a 64-band log-mel and 20 MFCCs per window.
 
 - naive: one process; per clip `librosa.load`, then per window `librosa.feature.melspectrogram`
   + `power_to_db` and `librosa.feature.mfcc(y=...)` (which computes its own STFT and mel again);
+  run as is (BLAS with its default threads) and again with BLAS limited to one thread
+  (`threadpoolctl`), since idle BLAS threads spinning on the small mel products cost CPU;
 - langclass: `featurize_catalog` (one STFT per window, MFCC from that log-mel, all cores, `.npz` cache
   written into the store); also with `workers=1` to separate the algorithmic and the parallel gain.
 
@@ -19,6 +21,7 @@ import argparse, os, shutil, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import librosa
+from threadpoolctl import threadpool_limits
 from langclass.core import Clip, DEFAULT_LANGS
 from langclass.store import LocalStore, raw_key
 from langclass.features import FeatureConfig, featurize_catalog, load_features, clip_windows
@@ -108,6 +111,7 @@ def main(argv=None):
         return out
     for part in rounds:
         ref.update(timed('naive', lambda: naive(store, part, cfg)))
+        with threadpool_limits(1): timed('naive1', lambda: naive(store, part, cfg))
         r1 = timed('one', lambda: featurize_catalog(store, part, cfg, workers=1, progress=False))
         assert r1['computed'] == len(part), r1['failed']
         for c in part: (root/'features'/cfg.hash/f'{c.clip_id}.npz').unlink()
@@ -124,7 +128,7 @@ def main(argv=None):
     print()
     print(f"| method | clips | wall s | clips/s | × naive (wall) | CPU s | × naive (CPU) |")
     print(f"|---|---|---|---|---|---|---|")
-    for k, name in [('naive', 'naive librosa loop (1 process)'), ('one', 'langclass featurize_catalog, 1 worker'),
+    for k, name in [('naive', 'naive librosa loop (1 process)'), ('naive1', 'naive librosa loop, BLAS limited to 1 thread'), ('one', 'langclass featurize_catalog, 1 worker'),
                     ('all', f'langclass featurize_catalog, {workers} workers'), ('cached', 'langclass, second run (all cached)')]:
         print(f"| {name} | {len(clips)} | {wall[k]:.2f} | {len(clips)/wall[k]:.1f} | {wall['naive']/wall[k]:.2f} | "
               f"{cpu[k]:.2f} | {cpu['naive']/cpu[k] if cpu[k] >= 0.05 else float('nan'):.2f} |")
