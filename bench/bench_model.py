@@ -8,7 +8,8 @@ Each phase runs in its own process (TensorFlow's thread pools are fixed at start
 `tf.config.threading` set to 1 intra-op and 1 inter-op thread, training with TensorFlow's defaults.
 Peers: the goal figures of issue 7 (15 ms per clip, 60 s per epoch per 1,000 windows); AmberNet's
 published 138 ms per clip on 4 threads (quoted, not run here); and, in the same run, Keras'
-`model.predict` path next to the direct call that `langclass.model.predict` uses, and a 4x wider CNN.
+`model.predict` path next to the direct call that `langclass.model.predict` uses, the same CNN
+without its strided first convolution, and a 4x wider CNN.
 """
 import os, sys, json, time, argparse, subprocess, io
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
@@ -42,7 +43,8 @@ def phase_infer(n):
     res['decode'] = _median_ms(lambda: load_audio(mp3, fcfg.sr), n)
     res['features'] = _median_ms(lambda: audio_features(y, fcfg), n)
     x = audio_features(y, fcfg)
-    for label, mcfg in [('cnn', ModelConfig()), ('cnn_wide', ModelConfig(filters=(32, 64, 128, 256), dense=128))]:
+    for label, mcfg in [('cnn', ModelConfig()), ('cnn_stride1', ModelConfig(stem_stride=1)),
+                        ('cnn_wide', ModelConfig(filters=(32, 64, 128, 256), dense=128))]:
         m = build_model(fcfg.input_shape, 6, mcfg)
         res[f'{label}_params'] = int(m.count_params())
         res[label] = _median_ms(lambda: _forward(m, x), n)
@@ -90,6 +92,7 @@ def main():
     rows = [('MP3 decode', r['decode']), ('features (log-mel)', r['features']),
             (f"CNN default ({r['cnn_params']:,} params), direct call", r['cnn']),
             ("CNN default via keras model.predict (peer path)", r['cnn_keras_predict']),
+            ("CNN without the strided stem (stem_stride=1)", r['cnn_stride1']),
             (f"CNN wide ({r['cnn_wide_params']:,} params)", r['cnn_wide']),
             ('features + CNN (goal measure)', r['features'] + r['cnn']),
             ('decode + features + CNN, end to end', r['total'])]
