@@ -11,8 +11,9 @@ and compute a 64-band log-mel and 20 MFCCs per window.
   + `power_to_db` and `librosa.feature.mfcc(y=...)` (which computes its own STFT and mel again);
   run as is (BLAS with its default threads) and again with BLAS limited to one thread
   (`threadpoolctl`), since idle BLAS threads spinning on the small mel products cost CPU;
-- langclass: `featurize_catalog` (one STFT per window, MFCC from that log-mel, all cores, `.npz` cache
-  written into the store); also with `workers=1` to separate the algorithmic and the parallel gain.
+- langclass: `featurize_catalog` (one STFT per window, overlapping windows sharing their frames, MFCC
+  from that log-mel, all cores, `.npz` cache written into the store); also with `workers=1` to
+  separate the algorithmic and the parallel gain.
 
 Values are checked: every cached window equals the naive one (max |difference| printed).
 """
