@@ -70,31 +70,34 @@ def main():
     ap.add_argument('--n', type=int, default=200, help='number of MP3 files')
     ap.add_argument('--seconds', type=float, default=6.5, help='seconds of audio per file (320 kbit/s)')
     ap.add_argument('--corpus', default=str(Path(tempfile.gettempdir())/'langclass-bench-mp3'))
-    ap.add_argument('--workers', type=int, default=8, help='langclass sync workers')
+    ap.add_argument('--workers', type=int, default=10, help='langclass sync workers (aws s3 sync: 10 concurrent requests)')
+    ap.add_argument('--rounds', type=int, default=2, help='rounds, alternating which tool goes first; medians reported')
     a = ap.parse_args()
     corpus = Path(a.corpus)
     t0 = time.perf_counter(); n, nbytes = make_corpus(corpus, a.n, a.seconds)
     mb = nbytes/1e6
     print(f"corpus: {n} MP3 files, {mb:.1f} MB in {corpus} ({time.perf_counter()-t0:.1f} s to make or find)")
     aws = shutil.which('aws') or str(Path(sys.executable).parent/'aws')
-    with s3_server(buckets=('bench',)) as srv, tempfile.TemporaryDirectory() as tmp:
+    with s3_server(buckets=('aws', 'langclass')) as srv, tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, **srv.env(), 'AWS_EC2_METADATA_DISABLED': 'true',
                'AWS_REQUEST_CHECKSUM_CALCULATION': 'when_required', 'AWS_RESPONSE_CHECKSUM_VALIDATION': 'when_required',
                'AWS_CONFIG_FILE': os.devnull, 'AWS_SHARED_CREDENTIALS_FILE': os.devnull}
-        lc = [sys.executable, '-c', f"from langclass.store import sync; r = sync({str(corpus)!r}, 's3://bench/langclass', "
-              f"workers={a.workers}, progress=False, cache_dir={str(Path(tmp)/'cache')!r}); assert r.ok, r"]
-        aw = [aws, 's3', 'sync', str(corpus), 's3://bench/aws', '--endpoint-url', srv.endpoint_url, '--only-show-errors']
-        rows = {}
-        for name, cmd in [('aws s3 sync', aw), ('langclass sync', lc)]:
-            first = timed(cmd, env); noop = timed(cmd, env)
-            rows[name] = (first, noop)
-        # both destinations hold the corpus
-        import boto3
-        for pre in ('aws/', 'langclass/'):
-            objs = [o for p in srv.client().get_paginator('list_objects_v2').paginate(Bucket='bench', Prefix=pre) for o in p.get('Contents', [])]
-            assert len(objs) == n and sum(o['Size'] for o in objs) == nbytes, (pre, len(objs))
+        lc = lambda r: [sys.executable, '-c', f"from langclass.store import sync; r = sync({str(corpus)!r}, 's3://langclass/r{r}', "
+                        f"workers={a.workers}, progress=False, cache_dir={str(Path(tmp)/'cache')!r}); assert r.ok, r"]
+        aw = lambda r: [aws, 's3', 'sync', str(corpus), f's3://aws/r{r}', '--endpoint-url', srv.endpoint_url, '--only-show-errors']
+        times = {'aws s3 sync': [], 'langclass sync': []}
+        for r in range(a.rounds):
+            tools = [('aws s3 sync', aw), ('langclass sync', lc)]
+            for name, cmd in (tools if r % 2 == 0 else tools[::-1]):
+                first = timed(cmd(r), env); noop = timed(cmd(r), env)
+                times[name].append((first, noop)); print(f"round {r}: {name}: upload {first:.2f} s, no-op {noop:.2f} s", flush=True)
+                bucket = name.split()[0]
+                objs = [o for p in srv.client().get_paginator('list_objects_v2').paginate(Bucket=bucket, Prefix=f'r{r}/') for o in p.get('Contents', [])]
+                assert len(objs) == n and sum(o['Size'] for o in objs) == nbytes, (name, len(objs))
+    import statistics
+    rows = {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for k, v in times.items()}
     (a_first, a_noop), (l_first, l_noop) = rows['aws s3 sync'], rows['langclass sync']
-    print(f"\n| tool | upload s | MB/s | no-op re-sync s |\n|---|---|---|---|")
+    print(f"\nmedians of {a.rounds} rounds\n| tool | upload s | MB/s | no-op re-sync s |\n|---|---|---|---|")
     for name, (first, noop) in rows.items(): print(f"| {name} | {first:.2f} | {mb/first:.1f} | {noop:.2f} |")
     print(f"\nthroughput ratio langclass/aws: {a_first/l_first:.2f}x; no-op ratio (aws time / langclass time): {a_noop/l_noop:.2f}x")
     print(f"machine: {os.cpu_count()} cores (shared), {n} files, {mb:.1f} MB, each run a fresh subprocess")
