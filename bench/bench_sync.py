@@ -37,26 +37,7 @@ def make_corpus(root:Path, n:int, seconds:float) -> tuple[int, int]:
     with ProcessPoolExecutor(os.cpu_count() or 2) as ex: sizes = list(ex.map(make_mp3, jobs))
     return len(sizes), sum(sizes)
 
-@contextmanager
-def s3_server(buckets=()):
-    """rclone's S3 server as in `langclass.testing.s3_server`, without `--dir-cache-time 0s`
-    (with it this rclone stops answering PUTs after a few objects)."""
-    from langclass.testing import free_port, wait_port, rclone_path, S3Server
-    root = Path(tempfile.mkdtemp(prefix='langclass-bench-s3-'))
-    for b in buckets: (root/b).mkdir()
-    port = free_port()
-    key, secret = 'LC' + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
-    proc = subprocess.Popen([rclone_path(), 'serve', 's3', '--config', '', '--addr', f'127.0.0.1:{port}',
-                             '--auth-key', f'{key},{secret}', '--vfs-cache-mode', 'off', '--log-level', 'ERROR', str(root)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_port('127.0.0.1', port, 15, proc)
-        yield S3Server(f'http://127.0.0.1:{port}', key, secret, root, proc)
-    finally:
-        proc.terminate()
-        try: proc.wait(10)
-        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
-        shutil.rmtree(root, ignore_errors=True)
+from langclass.testing import s3_server  # rclone's S3 server, keys enforced
 
 def timed(cmd, env) -> float:
     t0 = time.perf_counter()
