@@ -268,10 +268,13 @@ def cmd_featurize(args) -> int:
 def _model_module(command:str):
     with silence_fd2(): return need_module('model', command)
 
-def _check_sources(clips, names, where):
-    have = {c.source for c in clips}
-    bad = [s for s in names if s not in have]
-    if bad: raise CLIError(f"no source {', '.join(map(repr, bad))} in the catalog of {where} (sources: {', '.join(sorted(have)) or 'none'})", 2)
+def _check_sources(clips, names, where) -> list[str]:
+    "The sources that `names` (names or glob patterns) match; a `CLIError` naming any that matches none."
+    import fnmatch
+    have = sorted({c.source for c in clips})
+    bad = [s for s in names if not any(fnmatch.fnmatchcase(h, s) for h in have)]
+    if bad: raise CLIError(f"no source {', '.join(map(repr, bad))} in the catalog of {where} (sources: {', '.join(have) or 'none'})", 2)
+    return [h for h in have if any(fnmatch.fnmatchcase(h, s) for s in names)]
 
 def cmd_train(args) -> int:
     "Train a model on the store's catalog and save it."
@@ -284,9 +287,11 @@ def cmd_train(args) -> int:
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = _catalog(store)
     _check_sources(clips, args.holdout_source, store.uri)
+    try: M._augmenter(args.augment)
+    except ValueError as e: raise CLIError(f"bad --augment: {one_line(e)}", 2) from None
     lm = M.train(store, None, fcfg, mcfg, langs=args.lang or None, name=args.name, test_frac=args.test_frac,
-                 val_frac=args.val_frac, holdout_sources=args.holdout_source, group_by=args.group_by,
-                 spec_augment=args.spec_augment, workers=args.workers, verbose=0 if args.quiet else 1)
+                 val_frac=args.val_frac, holdout_sources=args.holdout_source, group_by=args.group_by, val_by=args.val_by,
+                 augment=args.augment, spec_augment=args.spec_augment, workers=args.workers, verbose=0 if args.quiet else 1)
     ev = lm.meta.get('evaluation') or {}
     acc = f"held-out clip accuracy {ev['clip_accuracy']:.3f} on {ev['clips']} clips" if ev else 'no test clips'
     print(f"model {args.name!r} ({', '.join(lm.langs)}; {lm.meta.get('epochs_run')} epochs): {acc}; "
@@ -306,29 +311,33 @@ def cmd_evaluate(args) -> int:
     M = _model_module('langclass evaluate')
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = _usable(_catalog(store))
-    _check_sources(clips, args.holdout_source, store.uri)
+    named = _check_sources(clips, args.holdout_source, store.uri)
     lm = _load_model(M, store, args.model)
+    unknown = [l for l in args.lang if l not in lm.langs]
+    if unknown: raise CLIError(f"model {args.model!r} knows {', '.join(lm.langs)}: --lang {', '.join(unknown)} is not one of them", 2)
     trained_out = set((lm.meta.get('split') or {}).get('holdout_sources') or [])
-    seen = [s for s in args.holdout_source if s not in trained_out]
+    seen = [s for s in named if s not in trained_out]
     if seen: _warn(f"source(s) {', '.join(seen)} were in the training data of model {args.model!r}: "
                    "their accuracy is not a held-out figure (train with --holdout-source)")
     if args.split == 'all': use = clips
     else:
-        held = sorted(trained_out | set(args.holdout_source))
+        held = sorted(trained_out | set(named))
         splits, _ = M.split_clips(clips, test_frac=args.test_frac, val_frac=args.val_frac, seed=lm.model_cfg.seed,
-                                  holdout_sources=[s for s in held if s in {c.source for c in clips}], group_by=args.group_by)
+                                  holdout_sources=[s for s in held if s in {c.source for c in clips}], group_by=args.group_by,
+                                  val_by=args.val_by)
         use = splits[args.split]
         was = ((lm.meta.get('split') or {}).get(args.split) or {}).get('clips')
         if was is not None and was != len(use) and not args.holdout_source:
             _warn(f"the {args.split} split now has {len(use)} clips, {was} when model {args.model!r} was trained: the catalog or "
                   "--test-frac/--val-frac/--group-by differ from training, so some of these clips may have been trained on")
-    if not use: raise CLIError(f"no clips in the {args.split} split of {store.uri}")
+    if args.lang: use = [c for c in use if c.lang in set(args.lang)]
+    if not use: raise CLIError(f"no clips in the {args.split} split of {store.uri}" + (f" in {', '.join(args.lang)}" if args.lang else ''))
     ev = M.evaluate(lm, store, use, workers=args.workers)
     if args.plot:
         fig = M.plot_confusion(ev)
         Path(args.plot).expanduser().parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.plot, dpi=90)
-    if args.json: print(json.dumps(ev.to_dict(), indent=1))
+    if args.json: print(json.dumps(ev.to_dict(clips=True), indent=1))
     else:
         print(f"model {args.model!r} on the {args.split} split of {store.uri}:")
         print(ev.summary())
@@ -509,11 +518,17 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE',
                    help=langs_help + " (default: every language in the catalog)")
     p.add_argument('--holdout-source', action='append', default=[], metavar='NAME',
-                   help="keep this source entirely for the test (cross-source accuracy), repeatable")
-    p.add_argument('--test-frac', type=float, default=0.2, metavar='F', help="share of speakers held out for the test (default: 0.2)")
+                   help="keep this source (or every source a glob such as 'asterisk-*' matches) entirely for the test, repeatable")
+    p.add_argument('--test-frac', type=float, default=None, metavar='F',
+                   help="share of speakers held out for the test (default: 0.2, or 0 with --holdout-source)")
     p.add_argument('--val-frac', type=float, default=0.1, metavar='F', help="share held out for validation (default: 0.1)")
     p.add_argument('--group-by', choices=('speaker', 'clip'), default='speaker',
                    help="split by speaker (honest, default) or by clip (for comparison only)")
+    p.add_argument('--val-by', choices=('auto', 'source', 'speaker'), default='auto',
+                   help="validation: a whole source of each language that has 2+ (auto, default), or speakers")
+    p.add_argument('--augment', default='default', metavar='SPEC',
+                   help="waveform augmentation on the fly: 'default' (channel, noise, speed, gain...), 'none', or transforms "
+                        "such as 'telephone,reverb:max_rt60_s=0.5,codec' (langclass.augment.chain_from_spec)")
     p.add_argument('--spec-augment', action='store_true', help="SpecAugment-style masking while training")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="feature processes (default: all cores)")
     _config_group(p, 'train' in want and feature_cfg, 'features (FeatureConfig)')
@@ -524,12 +539,15 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
             "train on) or on all clips; report accuracy per clip and per window, per language and per source.")
     p.add_argument('--model', default='default', metavar='NAME', help="model name in the store, or an artifact folder (default: default)")
     p.add_argument('--holdout-source', action='append', default=[], metavar='NAME',
-                   help="evaluate this whole source as held out, repeatable")
+                   help="evaluate this whole source (or glob such as 'asterisk-*') as held out, repeatable")
+    p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE',
+                   help="evaluate only clips in this language, repeatable (default: every language of the model)")
     p.add_argument('--split', choices=('test', 'val', 'train', 'all'), default='test', help="which clips (default: test)")
-    p.add_argument('--test-frac', type=float, default=0.2, metavar='F', help="as given to train (default: 0.2)")
+    p.add_argument('--test-frac', type=float, default=None, metavar='F', help="as given to train (default: 0.2, or 0 with held-out sources)")
     p.add_argument('--val-frac', type=float, default=0.1, metavar='F', help="as given to train (default: 0.1)")
     p.add_argument('--group-by', choices=('speaker', 'clip'), default='speaker', help="as given to train (default: speaker)")
-    p.add_argument('--json', action='store_true', help="print the figures as JSON")
+    p.add_argument('--val-by', choices=('auto', 'source', 'speaker'), default='auto', help="as given to train (default: auto)")
+    p.add_argument('--json', action='store_true', help="print the figures as JSON, with every clip's probabilities")
     p.add_argument('--plot', metavar='FILE.png', help="also save the confusion matrix to this PNG file")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="feature processes for uncached clips (default: all cores)")
 

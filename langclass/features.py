@@ -17,6 +17,7 @@ import librosa
 from tqdm import tqdm
 from .core import Clip, lang_code
 from .store import Store, feature_key, raw_key
+from .augment import rng_for
 
 # %% auto #0
 __all__ = ['FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synth_signal', 'clip_windows', 'logmel',
@@ -25,6 +26,8 @@ __all__ = ['FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synt
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
+_CMVN = ('window', 'utterance', 'mean')
+_ADDED = {'cmvn': 'window'}  # fields added after the first release, at the value that reproduces it: left out of `to_dict`
 
 @dataclass(frozen=True)
 class FeatureConfig:
@@ -40,17 +43,19 @@ class FeatureConfig:
     n_mfcc: int = 20  # MFCCs kept
     kind: str = 'logmel'  # what the CNN eats: 'logmel' | 'mfcc' | 'both'
     deltas: bool = False  # append first and second time derivatives
-    normalize: bool = True  # per-utterance (per-window) mean/variance normalisation of each coefficient
+    normalize: bool = True  # mean/variance normalisation of each coefficient (CMVN), over the frames `cmvn` says
     trim_db: float|None = None  # trim leading/trailing silence this many dB below the peak; None = off
     top_db: float|None = 80.0  # floor of the dB scale below each window's peak (librosa's default)
     audio_norm: str|None = 'peak'  # waveform normalisation: 'peak', 'rms' or None
     rms_db: float = -20.0  # RMS target in dBFS when audio_norm='rms'
     pad: str = 'zero'  # how short clips are padded: 'zero' or 'wrap' (repeat the clip)
+    cmvn: str = 'window'  # with `normalize`: 'window' (mean and variance per window), 'utterance' (over the whole clip), 'mean' (the clip's mean only)
 
     def __post_init__(self):
         if self.kind not in _KINDS: raise ValueError(f"FeatureConfig.kind={self.kind!r}: use one of {_KINDS}")
         if self.audio_norm not in ('peak', 'rms', None): raise ValueError(f"FeatureConfig.audio_norm={self.audio_norm!r}: use 'peak', 'rms' or None")
         if self.pad not in ('zero', 'wrap'): raise ValueError(f"FeatureConfig.pad={self.pad!r}: use 'zero' or 'wrap'")
+        if self.cmvn not in _CMVN: raise ValueError(f"FeatureConfig.cmvn={self.cmvn!r}: use one of {_CMVN}")
         if not (self.window_s > 0 and self.hop_s > 0): raise ValueError("FeatureConfig: window_s and hop_s must be > 0 seconds")
         if not 0 <= self.fmin < self.fmax <= self.sr / 2:
             raise ValueError(f"FeatureConfig: need 0 <= fmin < fmax <= sr/2, got fmin={self.fmin}, fmax={self.fmax}, sr={self.sr}")
@@ -58,8 +63,8 @@ class FeatureConfig:
         if self.window_samples < self.n_fft: raise ValueError(f"FeatureConfig: a window of {self.window_s} s is shorter than n_fft={self.n_fft}")
 
     def to_dict(self) -> dict:
-        "The config as a plain (JSON-able) dict."
-        return asdict(self)
+        "The config as a plain (JSON-able) dict (fields added later are left out at their original behaviour, so old hashes hold)."
+        return {k: v for k, v in asdict(self).items() if not (k in _ADDED and v == _ADDED[k])}
     @classmethod
     def from_dict(cls, d:dict) -> FeatureConfig:
         "The config from `to_dict`'s output; unknown keys are an error, missing ones take defaults."
@@ -243,8 +248,9 @@ def _finish(D, cfg):
     if cfg.deltas: X = np.concatenate([X, *_deltas(X)], axis=-2)
     X = np.swapaxes(X, -1, -2)  # time-major: [n_win, frames, features]
     if cfg.normalize:
-        mu = X.mean(axis=1, keepdims=True); sd = X.std(axis=1, keepdims=True)
-        X = (X - mu) / np.maximum(sd, np.float32(1e-3))
+        axes = 1 if cfg.cmvn == 'window' else (0, 1)  # per window, or over every frame of the clip
+        X = X - X.mean(axis=axes, keepdims=True)
+        if cfg.cmvn != 'mean': X = X / np.maximum(X.std(axis=axes, keepdims=True), np.float32(1e-3))
     return np.ascontiguousarray(X, dtype=np.float32)
 
 def window_features(windows:np.ndarray, # [n_win, window_samples] from `clip_windows`
@@ -467,17 +473,22 @@ def make_dataset(store:Store, # where audio and cached features are
                  seed:int=0, # seed of every random choice
                  augment:Callable|None=None, # waveform transform (y, sr, rng) -> y, applied on the fly
                  spec_augment:bool|dict=False, # SpecAugment masks (True, or `spec_augment` keyword arguments)
+                 weights:Iterable[float]|None=None, # one weight per clip, given to each of its windows: batches become (x, y, w)
+                 stats:dict|None=None, # filled with {epoch: {'clips', 'augment_s', 'features_s'}}: the cost of on-the-fly work
+                 audio_cache_mb:float=1024, # with `augment`: keep decoded waveforms in memory up to this size (decode once, not every epoch)
                  repeat:bool=False, # repeat forever
                  parallel:int|None=None, # clips read in parallel (default: min(4, cores))
                  shuffle_buffer:int=256, # windows in the shuffle buffer
                  drop_remainder:bool=False, # drop a last partial batch
                 ):
-    "A `tf.data.Dataset` of `(x [B, n_frames, n_features, 1], y one-hot [B, len(langs)])` batches."
+    "A `tf.data.Dataset` of `(x [B, n_frames, n_features, 1], y one-hot [B, len(langs)])` batches (and `w [B]` with `weights`)."
     import tensorflow as tf
     clips = list(clips)
     langs = [lang_code(l) for l in langs]
     if not clips: raise ValueError("make_dataset: no clips")
     labels = _labels(clips, langs)
+    wts = None if weights is None else np.asarray(list(weights), np.float32)
+    if wts is not None and wts.shape != (len(clips),): raise ValueError(f"make_dataset: {len(wts)} weights for {len(clips)} clips")
     if augment is None:
         have = cached_clips(store, cfg)
         missing = [c.clip_id for c in clips if c.clip_id not in have]
@@ -487,27 +498,44 @@ def make_dataset(store:Store, # where audio and cached features are
     sa_kw = (spec_augment if isinstance(spec_augment, dict) else {}) if spec_augment else None
     C, T, F = len(langs), cfg.n_frames, cfg.n_features
     eye = np.eye(C, dtype=np.float32)
+    stats = {} if stats is None else stats
+    passes, wave, cached_bytes = [0], {}, [0]
 
-    def load(i, draw):
-        i = int(i); c = clips[i]
-        rng = np.random.default_rng([seed, int(draw) & 0x7FFFFFFFFFFFFFFF])
+    def epoch_order(_):  # runs once at the start of every pass over the data: the pass number is the epoch
+        e = passes[0]; passes[0] += 1
+        order = rng_for(seed, 'order', e).permutation(len(clips)) if shuffle else np.arange(len(clips))
+        return np.stack([order, np.full(len(clips), e)], 1).astype(np.int64)
+
+    def load(i, e):
+        i, e = int(i), int(e); c = clips[i]
+        rng = rng_for(seed, e, c.clip_id)  # the same draws for this clip in this epoch, whatever the parallelism
+        t0 = time.perf_counter(); ta = 0.0
         if augment is None: X = load_features(store, c.clip_id, cfg)
         else:
-            key = _audio_key(c)
-            y = load_audio(_audio_src(store, key), cfg.sr, name=f"{store.uri.rstrip('/')}/{key}", norm=cfg.audio_norm, rms_db=cfg.rms_db)
+            y = wave.get(i)
+            if y is None:
+                key = _audio_key(c)
+                y = load_audio(_audio_src(store, key), cfg.sr, name=f"{store.uri.rstrip('/')}/{key}", norm=cfg.audio_norm, rms_db=cfg.rms_db)
+                if cached_bytes[0] + y.nbytes <= audio_cache_mb * 2**20: wave[i] = y; cached_bytes[0] += y.nbytes
+            t1 = time.perf_counter()
             y = np.asarray(augment(y, cfg.sr, rng), np.float32)
+            ta = time.perf_counter() - t1
             X = audio_features(y, cfg)
         if sa_kw is not None: X = np.stack([_spec_augment(x, rng, **sa_kw) for x in X])
-        return X[..., None].astype(np.float32), np.repeat(eye[labels[i]][None], len(X), 0)
+        s = stats.setdefault(e, {'clips': 0, 'augment_s': 0.0, 'features_s': 0.0})
+        s['clips'] += 1; s['augment_s'] += ta; s['features_s'] += time.perf_counter() - t0 - ta
+        w = np.full(len(X), 1.0 if wts is None else wts[i], np.float32)
+        return X[..., None].astype(np.float32), np.repeat(eye[labels[i]][None], len(X), 0), w
 
-    def tf_load(i, draw):
-        x, y = tf.numpy_function(load, [i, draw], [tf.float32, tf.float32], stateful=False)
-        return tf.ensure_shape(x, [None, T, F, 1]), tf.ensure_shape(y, [None, C])
+    def tf_load(ie):
+        x, y, w = tf.numpy_function(load, [ie[0], ie[1]], [tf.float32, tf.float32, tf.float32], stateful=False)
+        x, y, w = tf.ensure_shape(x, [None, T, F, 1]), tf.ensure_shape(y, [None, C]), tf.ensure_shape(w, [None])
+        return (x, y) if wts is None else (x, y, w)
 
     n_par = parallel or min(4, os.cpu_count() or 1)
-    ds = tf.data.Dataset.from_tensor_slices(np.arange(len(clips), dtype=np.int64))
-    if shuffle: ds = ds.shuffle(len(clips), seed=seed, reshuffle_each_iteration=True)
-    ds = tf.data.Dataset.zip((ds, tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)))
+    ds = (tf.data.Dataset.from_tensors(np.int64(0))
+          .map(lambda z: tf.ensure_shape(tf.numpy_function(epoch_order, [z], tf.int64), [len(clips), 2]))
+          .flat_map(tf.data.Dataset.from_tensor_slices))
     if repeat: ds = ds.repeat()
     ds = ds.map(tf_load, num_parallel_calls=n_par, deterministic=True).unbatch()
     if shuffle: ds = ds.shuffle(shuffle_buffer, seed=seed + 1, reshuffle_each_iteration=True)

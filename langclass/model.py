@@ -6,7 +6,7 @@
 from __future__ import annotations
 import os
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-import hashlib, io, json, math, tempfile, time, warnings
+import fnmatch, hashlib, io, json, math, tempfile, time, warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
@@ -21,9 +21,10 @@ from . import features as F
 from .features import FeatureConfig
 
 # %% auto #0
-__all__ = ['SPLITS', 'ARTIFACT_FORMAT', 'ModelConfig', 'build_model', 'speaker_group', 'SplitSummary', 'split_clips', 'LangModel',
-           'class_weights', 'plot_history', 'train', 'Evaluation', 'evaluate', 'plot_confusion', 'save_model',
-           'check_feature_config', 'load_model', 'list_models', 'Prediction', 'load_waveform', 'predict']
+__all__ = ['SPLITS', 'ARTIFACT_FORMAT', 'ModelConfig', 'StatsPooling', 'build_model', 'speaker_group', 'SplitSummary',
+           'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history', 'train',
+           'Evaluation', 'evaluate', 'plot_confusion', 'save_model', 'check_feature_config', 'load_model',
+           'list_models', 'Prediction', 'load_waveform', 'predict']
 
 # %% ../nbs/09_model.ipynb #4234eaee
 @dataclass(frozen=True)
@@ -37,22 +38,24 @@ class ModelConfig:
     bn_momentum: float = 0.9  # batch-norm moving-average momentum (Keras' 0.99 is too slow for small sets)
     l2: float = 1e-4  # L2 weight penalty on conv and dense kernels
     dense: int = 64  # units of the dense layer after global pooling (0: none)
-    global_pool: str = 'avg'  # 'avg' | 'max' global pooling over time and frequency
+    global_pool: str = 'avg'  # 'avg' | 'max' over time and frequency, or 'stats': mean and std over time (x-vector style)
     label_smoothing: float = 0.05  # of the categorical cross-entropy
     learning_rate: float = 2e-3  # Adam's initial learning rate
-    lr_factor: float = 0.5  # learning rate × this when validation loss stalls...
+    schedule: str = 'cosine'  # 'cosine': decay to 1 % over `epochs`; 'plateau': × `lr_factor` when validation loss stalls...
+    lr_factor: float = 0.5  # ('plateau') learning rate × this when validation loss stalls...
     lr_patience: int = 3  # ...for this many epochs
     epochs: int = 40  # at most
     batch_size: int = 32  # windows per batch
     patience: int = 6  # early stopping: epochs without validation improvement
-    balance: str = 'weights'  # 'weights': class weights ∝ 1/windows per language; 'none'
+    balance: str = 'weights'  # window weights: 'weights' ∝ 1/windows per language; 'source': each source of a language alike too; 'none'
     seed: int = 0  # seeds weights init, shuffling and dropout
     mixed_precision: bool = False  # float16 compute when a GPU is present (ignored on CPU)
 
     def __post_init__(self):
         object.__setattr__(self, 'filters', tuple(int(f) for f in self.filters))
-        if self.global_pool not in ('avg', 'max'): raise ValueError(f"global_pool must be 'avg' or 'max', not {self.global_pool!r}")
-        if self.balance not in ('weights', 'none'): raise ValueError(f"balance must be 'weights' or 'none', not {self.balance!r}")
+        if self.global_pool not in ('avg', 'max', 'stats'): raise ValueError(f"global_pool must be 'avg', 'max' or 'stats', not {self.global_pool!r}")
+        if self.balance not in ('weights', 'source', 'none'): raise ValueError(f"balance must be 'weights', 'source' or 'none', not {self.balance!r}")
+        if self.schedule not in ('cosine', 'plateau'): raise ValueError(f"schedule must be 'cosine' or 'plateau', not {self.schedule!r}")
         if not self.filters: raise ValueError("filters: at least one conv block")
     def to_dict(self) -> dict:
         "A JSON-friendly dict."
@@ -70,6 +73,15 @@ class ModelConfig:
         return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/09_model.ipynb #ff23e467
+@keras.saving.register_keras_serializable('langclass')
+class StatsPooling(layers.Layer):
+    "Mean and standard deviation over time of a `[batch, time, freq, channels]` map: `[batch, 2·freq·channels]`."
+    def call(self, x):
+        x = keras.ops.reshape(x, (-1, x.shape[1], x.shape[2] * x.shape[3]))
+        mu = keras.ops.mean(x, axis=1)
+        sd = keras.ops.sqrt(keras.ops.mean(keras.ops.square(x - mu[:, None, :]), axis=1) + 1e-5)
+        return keras.ops.concatenate([mu, sd], axis=-1)
+
 def _use_mixed_precision(cfg:ModelConfig) -> bool:
     return bool(cfg.mixed_precision and tf.config.list_physical_devices('GPU'))
 
@@ -90,7 +102,8 @@ def build_model(input_shape:Sequence[int], # (frames, features, 1): `FeatureConf
         x = layers.Activation('relu', name=f'relu{i}')(x)
         x = layers.MaxPooling2D(cfg.pool, padding='same', name=f'pool{i}')(x)
         if cfg.dropout: x = layers.Dropout(cfg.dropout, name=f'drop{i}')(x)
-    x = (layers.GlobalAveragePooling2D if cfg.global_pool == 'avg' else layers.GlobalMaxPooling2D)(name='global_pool')(x)
+    if cfg.global_pool == 'stats': x = StatsPooling(name='global_pool')(x)
+    else: x = (layers.GlobalAveragePooling2D if cfg.global_pool == 'avg' else layers.GlobalMaxPooling2D)(name='global_pool')(x)
     if cfg.dense:
         x = layers.Dense(cfg.dense, activation='relu', kernel_regularizer=reg, name='dense')(x)
         if cfg.dropout: x = layers.Dropout(cfg.dropout, name='drop_dense')(x)
@@ -141,20 +154,51 @@ def _summarize(splits:dict, holdout_sources=()) -> SplitSummary:
     return out
 
 # %% ../nbs/09_model.ipynb #44daceb3
+def match_sources(patterns:Iterable[str], # source names or glob patterns (`asterisk-*`)
+                  sources:Iterable[str], # the sources there are
+                 ) -> list[str]:
+    "The sources that `patterns` name (globs allowed); a `ValueError` naming any pattern that matches none."
+    sources, out, unknown = sorted(set(sources)), set(), []
+    for p in map(str, patterns):
+        hit = {s for s in sources if fnmatch.fnmatchcase(s, p)}
+        if not hit: unknown.append(p)
+        out |= hit
+    if unknown: raise ValueError(f"Held-out source(s) not in the catalog: {', '.join(unknown)}; sources are: {', '.join(sources)}")
+    return sorted(out)
+
+def _deal(gs, groups, want:dict):
+    "Deal groups `gs` in order into splits until each split of `want` ({split: clips}) has its share; the rest (at least one group) to train."
+    have, out = {'train': 0, 'val': 0, 'test': 0}, defaultdict(list)
+    for i, g in enumerate(gs):
+        last = i == len(gs) - 1
+        if last and have['train'] == 0: s = 'train'
+        elif have['test'] < want.get('test', 0) and (len(gs) - i) >= 2: s = 'test'
+        elif have['val'] < want.get('val', 0) and (len(gs) - i) >= 2: s = 'val'
+        else: s = 'train'
+        have[s] += len(groups[g]); out[s].append(g)
+    return out
+
+def _val_source(gs, groups, want:float, seed:int):
+    "The source whose groups make the validation share of one language: nearest to `want` clips, at most twice that, never its only source."
+    n = Counter(groups[g][0].source for g in gs)
+    ok = [s for s in n if n[s] <= max(2 * want, 1)]
+    if len(n) < 2 or not ok: return None
+    return min(ok, key=lambda s: (abs(n[s] - want), hashlib.sha1(f"{seed}:{s}".encode()).hexdigest()))
+
 def split_clips(clips:Iterable[Clip], # the catalog (or part of it)
                 *,
-                test_frac:float=0.2, # share of each language's clips (by speaker group) in the test split
+                test_frac:float|None=None, # share of each language's clips (by speaker group) in the test split; None: 0.2, or 0 when sources are held out
                 val_frac:float=0.1, # share in the validation split (early stopping, learning-rate schedule)
                 seed:int=0, # changes which groups go where
-                holdout_sources:Iterable[str]=(), # sources whose clips all go to test (cross-source accuracy)
+                holdout_sources:Iterable[str]=(), # sources (or glob patterns) whose clips all go to test (cross-source accuracy)
                 group_by:str='speaker', # 'speaker' (disjoint) or 'clip' (random split, for comparison only)
+                val_by:str='auto', # 'source': a whole source of each language; 'speaker'; 'auto': by source where a language has 2+ training sources
                ) -> tuple[dict[str, list[Clip]], SplitSummary]:
     "Split `clips` into {'train','val','test'} with no speaker group in two splits; and a summary."
+    if val_by not in ('auto', 'source', 'speaker'): raise ValueError(f"val_by must be 'auto', 'source' or 'speaker', not {val_by!r}")
     clips = list(clips)
-    holdout = {str(s) for s in holdout_sources}
-    unknown = holdout - {c.source for c in clips}
-    if unknown: raise ValueError(f"Held-out source(s) not in the catalog: {', '.join(sorted(unknown))}; "
-                                 f"sources are: {', '.join(sorted({c.source for c in clips}))}")
+    holdout = set(match_sources(holdout_sources, {c.source for c in clips}))
+    if test_frac is None: test_frac = 0.0 if holdout else 0.2
     splits = {s: [] for s in SPLITS}
     splits['test'] = [c for c in clips if c.source in holdout]
     groups = defaultdict(list)
@@ -165,19 +209,25 @@ def split_clips(clips:Iterable[Clip], # the catalog (or part of it)
     for g in order:
         cnt = Counter(c.lang for c in groups[g])
         by_lang[min(cnt, key=lambda l: (-cnt[l], l))].append(g)
+    val_how = {}
     for lang in sorted(by_lang):
         gs = by_lang[lang]
         n = sum(len(groups[g]) for g in gs)
-        want = {'test': test_frac*n, 'val': val_frac*n}
-        have = {'train': 0, 'val': 0, 'test': 0}
-        for i, g in enumerate(gs):
-            last = i == len(gs) - 1
-            if last and have['train'] == 0: s = 'train'
-            elif have['test'] < want['test'] and (len(gs) - i) >= 2: s = 'test'
-            elif have['val'] < want['val'] and (len(gs) - i) >= 2: s = 'val'
-            else: s = 'train'
-            have[s] += len(groups[g]); splits[s].extend(groups[g])
-    return splits, _summarize(splits, sorted(holdout))
+        dealt = _deal(gs, groups, {'test': test_frac*n} if val_by != 'speaker' else {'test': test_frac*n, 'val': val_frac*n})
+        vs = _val_source(dealt['train'], groups, val_frac*n, seed) if val_by != 'speaker' and val_frac > 0 else None
+        if vs is not None:
+            dealt['val'] = [g for g in dealt['train'] if groups[g][0].source == vs]
+            dealt['train'] = [g for g in dealt['train'] if groups[g][0].source != vs]
+            val_how[lang] = f'source {vs}'
+        elif val_by != 'speaker':
+            dealt = _deal(gs, groups, {'test': test_frac*n, 'val': val_frac*n})
+            val_how[lang] = 'speaker'
+        else: val_how[lang] = 'speaker'
+        for s, v in dealt.items():
+            for g in v: splits[s].extend(groups[g])
+    out = _summarize(splits, sorted(holdout))
+    out['val_by'] = val_how
+    return splits, out
 
 # %% ../nbs/09_model.ipynb #ddce39b2
 @dataclass
@@ -207,6 +257,19 @@ def _est_windows(clip:Clip, fcfg:FeatureConfig) -> int:
     "Windows a clip gives, from its duration (1 when unknown)."
     if not clip.duration: return 1
     return max(1, 1 + math.ceil(max(0.0, clip.duration - fcfg.window_s)/fcfg.hop_s))
+
+def clip_weights(clips:Sequence[Clip], # the training clips
+                 fcfg:FeatureConfig, # gives the windows per clip
+                 by:str='language', # 'language': each language weighs the same; 'source': each source within a language too
+                ) -> np.ndarray:
+    "A weight per clip (for each of its windows) so that languages, or (language, source) cells, weigh alike; mean 1 over windows."
+    if by not in ('language', 'source'): raise ValueError(f"by must be 'language' or 'source', not {by!r}")
+    cell = (lambda c: (c.lang, c.source)) if by == 'source' else (lambda c: (c.lang, ''))
+    n, cells = Counter(), defaultdict(set)
+    for c in clips: n[cell(c)] += _est_windows(c, fcfg); cells[c.lang].add(cell(c))
+    w = np.array([1.0/(len(cells)*len(cells[c.lang])*n[cell(c)]) for c in clips])
+    k = np.array([_est_windows(c, fcfg) for c in clips])
+    return w * k.sum() / max((w * k).sum(), 1e-12)
 
 def class_weights(clips:Iterable[Clip], langs:Sequence[str], fcfg:FeatureConfig) -> dict[int, float]:
     "Keras `class_weight`: inversely proportional to each language's (estimated) windows, mean 1."
@@ -241,12 +304,19 @@ def plot_history(lm:LangModel):
 
 # %% ../nbs/09_model.ipynb #78f99368
 class _Progress(keras.callbacks.Callback):
-    "One short line per epoch (Keras' bar is too chatty for notebooks and logs)."
-    def __init__(self, every:int=1): super().__init__(); self.every, self.t = every, time.time()
+    "One short line per epoch (Keras' bar is too chatty for notebooks and logs), with what on-the-fly augmentation cost."
+    def __init__(self, stats:dict|None=None, every:int=1, verbose:bool=True):
+        super().__init__(); self.every, self.t, self.stats, self.verbose, self.cost = every, time.time(), stats, verbose, []
+    def on_epoch_begin(self, epoch, logs=None): self.t = time.time()
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every: return
+        dt = time.time() - self.t
+        st = (self.stats or {}).get(max(self.stats), {}) if self.stats else {}  # the training dataset's latest pass
+        self.cost.append({'epoch_s': round(dt, 2), 'augment_s': round(st.get('augment_s', 0.0), 2),
+                          'features_s': round(st.get('features_s', 0.0), 2), 'clips': st.get('clips', 0)})
+        if not self.verbose or (epoch + 1) % self.every: return
         s = ' '.join(f"{k}={float(v):.4g}" for k, v in (logs or {}).items())
-        print(f"epoch {epoch+1}: {s} ({time.time()-self.t:.1f}s)"); self.t = time.time()
+        aug = f"; augmentation {st['augment_s']:.1f}s + features {st['features_s']:.1f}s of CPU" if st.get('augment_s') else ''
+        print(f"epoch {epoch+1}: {s} ({dt:.1f}s{aug})")
 
 def _usable(clips, langs=None) -> list[Clip]:
     out = [c for c in clips if c.key and not c.error]
@@ -254,6 +324,13 @@ def _usable(clips, langs=None) -> list[Clip]:
         want = {lang_code(l) for l in langs}
         out = [c for c in out if c.lang in want]
     return out
+
+def _augmenter(augment):
+    "A waveform transform from `augment`: a spec string ('default', 'none', 'telephone,reverb', ...), a callable, or None."
+    if augment is None or callable(augment): return augment
+    if str(augment).strip().lower() == 'none': return None
+    from langclass.augment import chain_from_spec
+    return chain_from_spec(str(augment))
 
 # %% ../nbs/09_model.ipynb #1bbe8ce3
 def train(store:Store|str, # where the audio, features and the model artifact live
@@ -264,25 +341,27 @@ def train(store:Store|str, # where the audio, features and the model artifact li
           langs:Sequence[str]|None=None, # languages to learn; None: all in the clips (at least 2 speakers' worth)
           name:str='default', # artifact name: saved under `model_prefix(name)`
           splits:dict|None=None, # ready {'train','val','test'} split; None: `split_clips` with the options below
-          test_frac:float=0.2, # share of speakers per language held out for the test
+          test_frac:float|None=None, # share of speakers per language held out for the test (None: 0.2, or 0 with held-out sources)
           val_frac:float=0.1, # share held out for validation
-          holdout_sources:Iterable[str]=(), # sources kept entirely for the test
+          holdout_sources:Iterable[str]=(), # sources (or glob patterns) kept entirely for the test
           group_by:str='speaker', # how to split: 'speaker' (honest) or 'clip' (for comparison)
-          augment=None, # waveform augmentation `(y, sr, rng) -> y` (features computed on the fly)
+          val_by:str='auto', # validation by 'source' (where a language has 2+), 'speaker', or 'auto'
+          augment='default', # waveform augmentation on the fly: a `chain_from_spec` string ('default', 'none', ...) or `(y, sr, rng) -> y`
           spec_augment:bool=False, # SpecAugment-style masking in the dataset
           save:bool=True, # save the artifact in `store`
           workers:int|None=None, # feature processes (None: all cores; 1: this process)
           verbose:int=1, # 0 silent, 1 one line per epoch
          ) -> LangModel:
-    "Split by speaker, featurize, fit the CNN, evaluate on the test split, save the artifact; the trained model."
+    "Split by speaker (and source), featurize, fit the CNN on augmented audio, evaluate on the test split, save the artifact."
     store = open_store(store)
     fcfg, mcfg = feature_cfg or FeatureConfig(), model_cfg or ModelConfig()
+    aug = _augmenter(augment)
     t0 = time.time()
     if splits is None:
         clips = _usable(read_store_catalog(store) if clips is None else clips, langs)
         if not clips: raise ValueError(f"No usable clips (with audio, in languages {langs or 'any'}) in {store.uri}")
         splits, summary = split_clips(clips, test_frac=test_frac, val_frac=val_frac, seed=mcfg.seed,
-                                      holdout_sources=holdout_sources, group_by=group_by)
+                                      holdout_sources=holdout_sources, group_by=group_by, val_by=val_by)
     else:
         splits = {s: _usable(splits.get(s, []), langs) for s in SPLITS}
         summary = _summarize(splits, holdout_sources)
@@ -296,15 +375,18 @@ def train(store:Store|str, # where the audio, features and the model artifact li
     if len(langs) < 2: raise ValueError(f"Training needs at least 2 languages, the training split has {list(langs)}")
     dropped = sorted({c.lang for c in va + te} - set(langs))
     if dropped: warnings.warn(f"Language(s) {', '.join(dropped)} have no training speakers: not learned, left out of evaluation")
-    if verbose: print(f"{len(tr)} train / {len(va)} val / {len(te)} test clips; languages {', '.join(langs)}")
+    if verbose: print(f"{len(tr)} train / {len(va)} val / {len(te)} test clips; languages {', '.join(langs)}"
+                      f"; augmentation {'on' if aug else 'off'}")
     rep = F.featurize_catalog(store, tr + va + te, fcfg, workers=workers, progress=bool(verbose))
     failed = rep.get('failed') or {}
     if failed:
         warnings.warn(f"{len(failed)} clip(s) left out, their features failed: " + '; '.join(f"{k}: {v}" for k, v in list(failed.items())[:5]))
         tr, va, te = ([c for c in s if c.clip_id not in failed] for s in (tr, va, te))
     keras.utils.set_random_seed(mcfg.seed)
-    ds_tr = _tune_dataset(F.make_dataset(store, tr, fcfg, list(langs), batch_size=mcfg.batch_size, shuffle=True,
-                                         seed=mcfg.seed, augment=augment, spec_augment=spec_augment))
+    wts = None if mcfg.balance == 'none' else clip_weights(tr, fcfg, 'source' if mcfg.balance == 'source' else 'language')
+    stats = {}
+    ds_tr = _tune_dataset(F.make_dataset(store, tr, fcfg, list(langs), batch_size=mcfg.batch_size, shuffle=True, seed=mcfg.seed,
+                                         augment=aug, spec_augment=spec_augment, weights=wts, stats=stats))
     va_l = [c for c in va if c.lang in langs]
     ds_va = (_tune_dataset(F.make_dataset(store, va_l, fcfg, list(langs), batch_size=mcfg.batch_size, shuffle=False))
              if va_l else None)
@@ -312,22 +394,25 @@ def train(store:Store|str, # where the audio, features and the model artifact li
     monitor = 'val_loss' if ds_va is not None else 'loss'
     with tempfile.TemporaryDirectory() as d:
         best = str(Path(d)/'best.weights.h5')
+        prog = _Progress(stats, verbose=bool(verbose))
         cbs = [keras.callbacks.EarlyStopping(monitor, patience=mcfg.patience, restore_best_weights=True),
-               keras.callbacks.ModelCheckpoint(best, monitor=monitor, save_best_only=True, save_weights_only=True),
-               keras.callbacks.ReduceLROnPlateau(monitor, factor=mcfg.lr_factor, patience=mcfg.lr_patience, min_lr=1e-5)]
-        if verbose: cbs.append(_Progress())
-        cw = class_weights(tr, langs, fcfg) if mcfg.balance == 'weights' else None
+               keras.callbacks.ModelCheckpoint(best, monitor=monitor, save_best_only=True, save_weights_only=True), prog]
+        if mcfg.schedule == 'plateau':
+            cbs.append(keras.callbacks.ReduceLROnPlateau(monitor, factor=mcfg.lr_factor, patience=mcfg.lr_patience, min_lr=1e-5))
+        else:
+            lr0, E = mcfg.learning_rate, max(1, mcfg.epochs - 1)
+            cbs.append(keras.callbacks.LearningRateScheduler(lambda e, lr: lr0 * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(e, E) / E)))))
         t1 = time.time()
-        with warnings.catch_warnings():  # an epoch that ends with the data is the normal case here
-            warnings.filterwarnings('ignore', message='.*ran out of data')
-            h = model.fit(ds_tr, validation_data=ds_va, epochs=mcfg.epochs, class_weight=cw, callbacks=cbs,
-                          shuffle=False, verbose=0)
+        with warnings.catch_warnings(), F._one_thread():  # NumPy in tf.data's threads: one BLAS thread each, no oversubscription
+            warnings.filterwarnings('ignore', message='.*ran out of data')  # an epoch that ends with the data is the normal case
+            h = model.fit(ds_tr, validation_data=ds_va, epochs=mcfg.epochs, callbacks=cbs, shuffle=False, verbose=0)
         fit_s = time.time() - t1
         if Path(best).exists(): model.load_weights(best)
     history = {k: [float(v) for v in vs] for k, vs in h.history.items()}
     lm = LangModel(model, langs, fcfg, mcfg, history,
                    meta={'name': name, 'split': dict(summary), 'featurize': _jsonable(rep),
                          'fit_seconds': round(fit_s, 2), 'epochs_run': len(history.get('loss', [])),
+                         'augment': repr(aug) if aug else None, 'epoch_cost': prog.cost,
                          'params': int(model.count_params()), 'created': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
                          'versions': {'tensorflow': tf.__version__, 'keras': keras.__version__}})
     lm.splits = {s: [c.clip_id for c in v] for s, v in (('train', tr), ('val', va), ('test', te))}
@@ -408,21 +493,41 @@ class Evaluation:
             m = np.array([x == s for x in self.sources])
             out[s] = {'clips': int(m.sum()), 'accuracy': float(ok[m].mean())}
         return out
-    def to_dict(self) -> dict:
-        "The figures as a JSON-friendly dict."
-        return {'langs': list(self.langs), 'clips': len(self.clip_ids), 'windows': int(len(self.window_true)),
-                'clip_accuracy': self.clip_accuracy, 'clip_macro_f1': self.clip_macro_f1,
-                'window_accuracy': self.window_accuracy, 'window_macro_f1': self.window_macro_f1,
-                'per_language': self.per_language, 'per_source': self.per_source,
-                'confusion': self.confusion.tolist(), 'confused_pairs': self.confused_pairs(), 'skipped': len(self.skipped)}
+    @property
+    def per_language_source(self) -> dict:
+        "{lang: {source: {clips, accuracy}}} over whole clips: where a language is recognised, and from which recordings."
+        ok, out = self.clip_pred == self.clip_true, {}
+        for i, l in enumerate(self.langs):
+            for s in sorted({s for s, t in zip(self.sources, self.clip_true) if t == i}):
+                m = np.array([x == s and t == i for x, t in zip(self.sources, self.clip_true)])
+                out.setdefault(l, {})[s] = {'clips': int(m.sum()), 'accuracy': float(ok[m].mean())}
+        return out
+    @property
+    def macro_accuracy(self) -> float:
+        "Accuracy averaged over the sources within each language, then over languages (so no large source dominates)."
+        accs = [np.mean([v['accuracy'] for v in d.values()]) for d in self.per_language_source.values()]
+        return float(np.mean(accs)) if accs else float('nan')
+    def to_dict(self, clips:bool=False) -> dict:
+        "The figures as a JSON-friendly dict; with `clips`, every clip's true language, source and probabilities too."
+        d = {'langs': list(self.langs), 'clips': len(self.clip_ids), 'windows': int(len(self.window_true)),
+             'clip_accuracy': self.clip_accuracy, 'clip_macro_f1': self.clip_macro_f1, 'macro_accuracy': self.macro_accuracy,
+             'window_accuracy': self.window_accuracy, 'window_macro_f1': self.window_macro_f1,
+             'per_language': self.per_language, 'per_source': self.per_source, 'per_language_source': self.per_language_source,
+             'confusion': self.confusion.tolist(), 'confused_pairs': self.confused_pairs(), 'skipped': len(self.skipped)}
+        if clips:
+            d['per_clip'] = [{'clip_id': c, 'lang': self.langs[int(t)], 'source': s, 'predicted': self.langs[int(p.argmax())],
+                              'probs': {l: round(float(x), 5) for l, x in zip(self.langs, p)}}
+                             for c, t, s, p in zip(self.clip_ids, self.clip_true, self.sources, self.clip_probs)]
+        return d
     def summary(self) -> str:
         "A short markdown report."
         s = [f"**{len(self.clip_ids)} clips, {len(self.window_true)} windows**: clip accuracy {self.clip_accuracy:.3f}, "
              f"macro-F1 {self.clip_macro_f1:.3f}; window accuracy {self.window_accuracy:.3f}, macro-F1 {self.window_macro_f1:.3f}",
              '', '| language | precision | recall | F1 | clips |', '|---|---:|---:|---:|---:|']
         s += [f"| {l} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |" for l, v in self.per_language.items()]
-        s += ['', '| source | clips | accuracy |', '|---|---:|---:|']
-        s += [f"| {k or '(none)'} | {v['clips']} | {v['accuracy']:.3f} |" for k, v in self.per_source.items()]
+        s += ['', f"Accuracy per language × source (macro over sources, then languages: {self.macro_accuracy:.3f}):", '',
+              '| language | source | clips | accuracy |', '|---|---|---:|---:|']
+        s += [f"| {l} | {k or '(none)'} | {v['clips']} | {v['accuracy']:.3f} |" for l, d in self.per_language_source.items() for k, v in d.items()]
         pairs = self.confused_pairs()
         if pairs: s += ['', 'Most confused (true → predicted): ' + ', '.join(f"{a}→{b} ({n})" for a, b, n in pairs)]
         if self.skipped: s += ['', f"{len(self.skipped)} clip(s) skipped (language unknown to the model, or no features)"]
