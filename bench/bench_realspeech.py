@@ -37,6 +37,7 @@ STEPS = [  # (name, changes on top of the previous step)
     ('+source-val', dict(val_by='auto')),
     ('+stats-pool', dict(m=dict(global_pool='stats'))),
     ('+source-balance', dict(m=dict(balance='source'))),
+    ('+adversary', dict(m=dict(adversary='source'))),
     ('+band-3.8k', dict(f=dict(fmax=3800.0))),
     ('+mixing', dict(mix=True)),
 ]

@@ -474,6 +474,8 @@ def make_dataset(store:Store, # where audio and cached features are
                  augment:Callable|None=None, # waveform transform (y, sr, rng) -> y, applied on the fly
                  spec_augment:bool|dict=False, # SpecAugment masks (True, or `spec_augment` keyword arguments)
                  weights:Iterable[float]|None=None, # one weight per clip, given to each of its windows: batches become (x, y, w)
+                 domains:Iterable[int]|None=None, # a domain index per clip (-1: none): labels become (y, one-hot domain)
+                 n_domains:int=0, # how many domains there are (with `domains`)
                  stats:dict|None=None, # filled with {epoch: {'clips', 'augment_s', 'features_s'}}: the cost of on-the-fly work
                  audio_cache_mb:float=1024, # with `augment`: keep decoded waveforms in memory up to this size (decode once, not every epoch)
                  repeat:bool=False, # repeat forever
@@ -488,6 +490,10 @@ def make_dataset(store:Store, # where audio and cached features are
     if not clips: raise ValueError("make_dataset: no clips")
     labels = _labels(clips, langs)
     wts = None if weights is None else np.asarray(list(weights), np.float32)
+    dom = None if domains is None else np.asarray(list(domains), np.int64)
+    if dom is not None and (dom.shape != (len(clips),) or dom.max(initial=-1) >= n_domains):
+        raise ValueError(f"make_dataset: need one domain in [-1, {n_domains}) per clip, got {len(dom)} for {len(clips)} clips")
+    deye = np.vstack([np.eye(max(n_domains, 1), dtype=np.float32), np.zeros((1, max(n_domains, 1)), np.float32)])  # row -1: none
     if wts is not None and wts.shape != (len(clips),): raise ValueError(f"make_dataset: {len(wts)} weights for {len(clips)} clips")
     if augment is None:
         have = cached_clips(store, cfg)
@@ -525,11 +531,13 @@ def make_dataset(store:Store, # where audio and cached features are
         s = stats.setdefault(e, {'clips': 0, 'augment_s': 0.0, 'features_s': 0.0})
         s['clips'] += 1; s['augment_s'] += ta; s['features_s'] += time.perf_counter() - t0 - ta
         w = np.full(len(X), 1.0 if wts is None else wts[i], np.float32)
-        return X[..., None].astype(np.float32), np.repeat(eye[labels[i]][None], len(X), 0), w
+        d = np.repeat(deye[dom[i] if dom is not None else -1][None], len(X), 0)
+        return X[..., None].astype(np.float32), np.repeat(eye[labels[i]][None], len(X), 0), w, d
 
     def tf_load(ie):
-        x, y, w = tf.numpy_function(load, [ie[0], ie[1]], [tf.float32, tf.float32, tf.float32], stateful=False)
+        x, y, w, d = tf.numpy_function(load, [ie[0], ie[1]], [tf.float32] * 4, stateful=False)
         x, y, w = tf.ensure_shape(x, [None, T, F, 1]), tf.ensure_shape(y, [None, C]), tf.ensure_shape(w, [None])
+        if dom is not None: y = (y, tf.ensure_shape(d, [None, max(n_domains, 1)]))
         return (x, y) if wts is None else (x, y, w)
 
     n_par = parallel or min(4, os.cpu_count() or 1)

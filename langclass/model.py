@@ -21,9 +21,9 @@ from . import features as F
 from .features import FeatureConfig
 
 # %% auto #0
-__all__ = ['SPLITS', 'ARTIFACT_FORMAT', 'ModelConfig', 'StatsPooling', 'build_model', 'speaker_group', 'SplitSummary',
-           'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history', 'train',
-           'Evaluation', 'evaluate', 'plot_confusion', 'save_model', 'check_feature_config', 'load_model',
+__all__ = ['SPLITS', 'ARTIFACT_FORMAT', 'ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'speaker_group',
+           'SplitSummary', 'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history',
+           'train', 'Evaluation', 'evaluate', 'plot_confusion', 'save_model', 'check_feature_config', 'load_model',
            'list_models', 'Prediction', 'load_waveform', 'predict']
 
 # %% ../nbs/09_model.ipynb #4234eaee
@@ -50,11 +50,14 @@ class ModelConfig:
     balance: str = 'weights'  # window weights: 'weights' ∝ 1/windows per language; 'source': each source of a language alike too; 'none'
     seed: int = 0  # seeds weights init, shuffling and dropout
     mixed_precision: bool = False  # float16 compute when a GPU is present (ignored on CPU)
+    adversary: str = 'none'  # a domain-adversarial head (gradient reversal) that predicts the clip's 'source' or 'speaker'; 'none'
+    adv_weight: float = 0.3  # how strongly the adversary's reversed gradient pushes the shared layers
 
     def __post_init__(self):
         object.__setattr__(self, 'filters', tuple(int(f) for f in self.filters))
         if self.global_pool not in ('avg', 'max', 'stats'): raise ValueError(f"global_pool must be 'avg', 'max' or 'stats', not {self.global_pool!r}")
         if self.balance not in ('weights', 'source', 'none'): raise ValueError(f"balance must be 'weights', 'source' or 'none', not {self.balance!r}")
+        if self.adversary not in ('none', 'source', 'speaker'): raise ValueError(f"adversary must be 'none', 'source' or 'speaker', not {self.adversary!r}")
         if self.schedule not in ('cosine', 'plateau'): raise ValueError(f"schedule must be 'cosine' or 'plateau', not {self.schedule!r}")
         if not self.filters: raise ValueError("filters: at least one conv block")
     def to_dict(self) -> dict:
@@ -82,14 +85,26 @@ class StatsPooling(layers.Layer):
         sd = keras.ops.sqrt(keras.ops.mean(keras.ops.square(x - mu[:, None, :]), axis=1) + 1e-5)
         return keras.ops.concatenate([mu, sd], axis=-1)
 
+@keras.saving.register_keras_serializable('langclass')
+class GradientReversal(layers.Layer):
+    "The identity going forward; going back, the gradient times `-scale` (Ganin & Lempitsky, 2015)."
+    def __init__(self, scale:float=1.0, **kwargs): super().__init__(**kwargs); self.scale = float(scale)
+    def call(self, x):
+        s = self.scale
+        @tf.custom_gradient
+        def rev(x): return tf.identity(x), lambda dy: -s * dy
+        return rev(x)
+    def get_config(self): return {**super().get_config(), 'scale': self.scale}
+
 def _use_mixed_precision(cfg:ModelConfig) -> bool:
     return bool(cfg.mixed_precision and tf.config.list_physical_devices('GPU'))
 
 def build_model(input_shape:Sequence[int], # (frames, features, 1): `FeatureConfig.input_shape`
                 n_classes:int, # number of languages
                 cfg:ModelConfig=ModelConfig(), # architecture and optimiser settings
+                n_domains:int=0, # with `cfg.adversary`: the sources (or speakers) the adversarial head tells apart
                ) -> keras.Model:
-    "A compiled Keras CNN from windows of features to language probabilities."
+    "A compiled Keras CNN from windows of features to language probabilities (and, with an adversary, domain probabilities)."
     if n_classes < 2: raise ValueError(f"A classifier needs at least 2 languages, got {n_classes}")
     keras.mixed_precision.set_global_policy('mixed_float16' if _use_mixed_precision(cfg) else 'float32')
     reg = keras.regularizers.L2(cfg.l2) if cfg.l2 else None
@@ -108,10 +123,17 @@ def build_model(input_shape:Sequence[int], # (frames, features, 1): `FeatureConf
         x = layers.Dense(cfg.dense, activation='relu', kernel_regularizer=reg, name='dense')(x)
         if cfg.dropout: x = layers.Dropout(cfg.dropout, name='drop_dense')(x)
     out = layers.Dense(n_classes, activation='softmax', dtype='float32', name='lang')(x)
-    model = keras.Model(inp, out, name='langclass_cnn')
-    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
-                  metrics=['accuracy'])
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing)
+    if cfg.adversary == 'none' or n_domains < 2:
+        model = keras.Model(inp, out, name='langclass_cnn')
+        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=loss, metrics=['accuracy'])
+        return model
+    d = GradientReversal(cfg.adv_weight, name='reverse')(x)
+    d = layers.Dense(max(32, cfg.dense or 32), activation='relu', name='domain_dense')(d)
+    dom = layers.Dense(n_domains, activation='softmax', dtype='float32', name='domain')(d)
+    model = keras.Model(inp, [out, dom], name='langclass_cnn_adversarial')
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=[loss, keras.losses.CategoricalCrossentropy()],
+                  metrics=[['accuracy'], ['accuracy']])
     return model
 
 # %% ../nbs/09_model.ipynb #58660674
@@ -384,21 +406,27 @@ def train(store:Store|str, # where the audio, features and the model artifact li
         tr, va, te = ([c for c in s if c.clip_id not in failed] for s in (tr, va, te))
     keras.utils.set_random_seed(mcfg.seed)
     wts = None if mcfg.balance == 'none' else clip_weights(tr, fcfg, 'source' if mcfg.balance == 'source' else 'language')
-    stats = {}
+    stats, va_l = {}, [c for c in va if c.lang in langs]
+    dom = _domain_of(mcfg.adversary)
+    names = sorted({dom(c) for c in tr}) if dom else []
+    if dom and len(names) < 2: warnings.warn(f"adversary={mcfg.adversary!r}: the training clips have one {mcfg.adversary}; no adversarial head")
+    adv = dict(n_domains=len(names)) if len(names) >= 2 else {}
+    if adv: idx = {n: i for i, n in enumerate(names)}; adv_of = lambda cs: dict(adv, domains=[idx.get(dom(c), -1) for c in cs])
+    else: adv_of = lambda cs: {}
     ds_tr = _tune_dataset(F.make_dataset(store, tr, fcfg, list(langs), batch_size=mcfg.batch_size, shuffle=True, seed=mcfg.seed,
-                                         augment=aug, spec_augment=spec_augment, weights=wts, stats=stats))
-    va_l = [c for c in va if c.lang in langs]
-    ds_va = (_tune_dataset(F.make_dataset(store, va_l, fcfg, list(langs), batch_size=mcfg.batch_size, shuffle=False))
+                                         augment=aug, spec_augment=spec_augment, weights=wts, stats=stats, **adv_of(tr)))
+    ds_va = (_tune_dataset(F.make_dataset(store, va_l, fcfg, list(langs), batch_size=mcfg.batch_size, shuffle=False, **adv_of(va_l)))
              if va_l else None)
-    model = build_model(fcfg.input_shape, len(langs), mcfg)
-    monitor = 'val_loss' if ds_va is not None else 'loss'
+    model = build_model(fcfg.input_shape, len(langs), mcfg, **{k: v for k, v in adv.items() if k == 'n_domains'})
+    loss_key = 'lang_loss' if adv else 'loss'  # with an adversary, the language's own loss decides
+    monitor = f'val_{loss_key}' if ds_va is not None else loss_key
     with tempfile.TemporaryDirectory() as d:
         best = str(Path(d)/'best.weights.h5')
         prog = _Progress(stats, verbose=bool(verbose))
-        cbs = [keras.callbacks.EarlyStopping(monitor, patience=mcfg.patience, restore_best_weights=True),
-               keras.callbacks.ModelCheckpoint(best, monitor=monitor, save_best_only=True, save_weights_only=True), prog]
+        cbs = [keras.callbacks.EarlyStopping(monitor, patience=mcfg.patience, restore_best_weights=True, mode='min'),
+               keras.callbacks.ModelCheckpoint(best, monitor=monitor, save_best_only=True, save_weights_only=True, mode='min'), prog]
         if mcfg.schedule == 'plateau':
-            cbs.append(keras.callbacks.ReduceLROnPlateau(monitor, factor=mcfg.lr_factor, patience=mcfg.lr_patience, min_lr=1e-5))
+            cbs.append(keras.callbacks.ReduceLROnPlateau(monitor, factor=mcfg.lr_factor, patience=mcfg.lr_patience, min_lr=1e-5, mode='min'))
         else:
             lr0, E = mcfg.learning_rate, max(1, mcfg.epochs - 1)
             cbs.append(keras.callbacks.LearningRateScheduler(lambda e, lr: lr0 * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(e, E) / E)))))
@@ -408,7 +436,8 @@ def train(store:Store|str, # where the audio, features and the model artifact li
             h = model.fit(ds_tr, validation_data=ds_va, epochs=mcfg.epochs, callbacks=cbs, shuffle=False, verbose=0)
         fit_s = time.time() - t1
         if Path(best).exists(): model.load_weights(best)
-    history = {k: [float(v) for v in vs] for k, vs in h.history.items()}
+    if adv: model = keras.Model(model.input, model.get_layer('lang').output, name='langclass_cnn')  # keep the language part
+    history = {(k.replace('lang_', '') if adv else k): [float(v) for v in vs] for k, vs in h.history.items() if not (adv and k in ('loss', 'val_loss'))}
     lm = LangModel(model, langs, fcfg, mcfg, history,
                    meta={'name': name, 'split': dict(summary), 'featurize': _jsonable(rep),
                          'fit_seconds': round(fit_s, 2), 'epochs_run': len(history.get('loss', [])),
@@ -426,6 +455,10 @@ def train(store:Store|str, # where the audio, features and the model artifact li
     lm.meta['train_seconds'] = round(time.time() - t0, 2)
     if save: save_model(lm, store, name)
     return lm
+
+def _domain_of(adversary:str):
+    "The domain label of a clip for the adversarial head: its source, or its speaker group; None for no adversary."
+    return {'source': lambda c: c.source or '', 'speaker': speaker_group}.get(adversary)
 
 def _jsonable(x):
     try: json.dumps(x); return x
