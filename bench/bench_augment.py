@@ -1,6 +1,6 @@
 """Benchmark: langclass.augment against audiomentations, in the same run, on real MP3 speech clips.
 
-    python bench/bench_augment.py [--n 100] [--rounds 3] [--dir DIR]
+    python bench/bench_augment.py [--n 100] [--rounds 3] [--dir DIR] [--part all|six|channel]
 
 The clips are real MP3 files of espeak-ng speech (`langclass.speech`) in the six default languages,
 voices, rates and pitches varied, cut to exactly 10 s at 16 kHz, encoded once into DIR (default:
@@ -13,6 +13,16 @@ Gain ±12 dB. Each transform alone is timed with p=1 (the cost when it acts), th
 each. Each round uses another seed and alternates which library goes first; all rounds count.
 Times are CPU seconds of this process (steadier than wall time on a shared machine); wall-clock
 ratios are printed too, and how often the (dominant) pitch shift acted in each chain.
+
+The channel transforms (`--part channel`) are timed in milliseconds of CPU per 10 s clip, each alone
+with p=1, against audiomentations' nearest peer where it has one, in the same run (alternating which
+goes first): Telephone vs BandPassFilter (theirs: the band-pass only), Codec (MP3) vs Mp3Compression
+(needs the fast-mp3-augment package, its default backend; skipped if missing), Reverb vs
+ApplyImpulseResponse (fed IR files made by `room_ir`), ColoredNoise vs AddColorNoise, Equalize vs
+SevenBandParametricEQ, Babble vs AddBackgroundNoise (theirs: one other clip read from a WAV file per
+call). RoomSimulator needs pyroomacoustics (skipped unless installed). Then the mean cost of
+`train_chain()` per clip, and how often each of its steps acted. Everything runs with one BLAS/OpenMP
+thread (threadpoolctl) on both sides.
 """
 from __future__ import annotations
 import argparse, io, os, random, sys, tempfile, time
@@ -139,6 +149,80 @@ def compare(name, ours, theirs, clips, rounds):
                 pitched=(tot['ours'][2] / n, tot['theirs'][2] / n))
 
 
+def channel_pairs(root:Path, clips:list[np.ndarray]):
+    "`(name, ours, theirs or None, note)` for each channel transform, p=1; writes the IR and background files theirs read."
+    import audiomentations as am
+    import langclass.augment as A
+    irs, bg = root / 'ir', root / 'background'
+    irs.mkdir(exist_ok=True); bg.mkdir(exist_ok=True)
+    for i in range(20):                                   # the same kind of rooms on both sides
+        rng = np.random.default_rng(i)
+        h = A.room_ir(SR, rt60_s=float(rng.uniform(0.1, 0.8)), drr_db=float(rng.uniform(0, 12)), rng=rng)
+        if not (irs / f"ir-{i:02d}.wav").exists(): sf.write(irs / f"ir-{i:02d}.wav", h, SR, subtype='FLOAT')
+    bank = tuple(clips[-20:])
+    for i, y in enumerate(bank):
+        if not (bg / f"bg-{i:02d}.wav").exists(): sf.write(bg / f"bg-{i:02d}.wav", y, SR, subtype='FLOAT')
+    try:
+        import fast_mp3_augment  # noqa: F401  (Mp3Compression's default backend)
+        mp3 = am.Mp3Compression(8, 32, p=1.0), 'LAME quality 7, minimp3'
+    except ImportError:
+        mp3 = None, 'audiomentations: fast-mp3-augment not installed'
+    try:
+        import pyroomacoustics  # noqa: F401
+        room = am.RoomSimulator(p=1.0), 'RoomSimulator (pyroomacoustics)'
+    except ImportError:
+        room = None, None
+    rows = [
+        ('Telephone', A.Telephone(p=1), am.BandPassFilter(1750, 1950, 1.5, 1.8, 48, 48, p=1.0), 'BandPassFilter 300-3400 Hz, 48 dB/oct; no 8 kHz round trip'),
+        ('Codec (mp3, 8-32 kbit/s)', A.Codec(('mp3',), 8, 32, p=1), mp3[0], f"Mp3Compression 8-32 kbit/s ({mp3[1]})"),
+        ('Codec (gsm)', A.Codec(('gsm',), p=1), None, ''),
+        ('Reverb (RT60 0.1-0.8 s)', A.Reverb(p=1), am.ApplyImpulseResponse(irs, p=1.0), 'ApplyImpulseResponse, 20 IR files from room_ir'),
+        ('ColoredNoise (exponent -1..2)', A.ColoredNoise(5, 40, -1, 2, p=1), am.AddColorNoise(5, 40, -6.02, 3.01, p=1.0), 'AddColorNoise -6..+3 dB/oct'),
+        ('Equalize (6 bands, tilt)', A.Equalize(p=1), am.SevenBandParametricEQ(-6, 6, p=1.0), 'SevenBandParametricEQ ±6 dB'),
+        ('Babble (3-6 speakers)', A.Babble(bank, p=1), am.AddBackgroundNoise(bg, 5, 20, p=1.0), 'AddBackgroundNoise (1 WAV file per call)'),
+        ('Speed (0.9 or 1.1)', A.Speed(choices=(0.9, 1.1), p=1), None, ''),
+    ]
+    if room[0] is not None: rows.append(('Reverb', A.Reverb(p=1), room[0], room[1]))
+    return rows
+
+
+def time_alone(tf, clips, rounds):
+    "CPU seconds per clip of our transform alone over `rounds` rounds."
+    tot = 0.
+    for r in range(rounds):
+        cpu, _, _ = timed(lambda: run_ours(tf, clips, seed=r))
+        tot += cpu
+    return tot / (len(clips) * rounds)
+
+
+def channel_report(root, clips, rounds):
+    "Print the channel transforms' table and the training chain's mean cost."
+    import langclass.augment as A
+    print("| channel transform | langclass ms/clip | audiomentations peer | peer ms/clip | ratio (CPU) |")
+    print("|---|---:|---|---:|---:|")
+    for name, ours, theirs, note in channel_pairs(root, clips):
+        if theirs is None:
+            ms = 1e3 * time_alone(ours, clips, rounds)
+            print(f"| {name} | {ms:.1f} | {note or '—'} | — | — |")
+            continue
+        r = compare(name, ours, theirs, clips, rounds)
+        print(f"| {name} | {1e3 / r['ours']:.1f} | {note} | {1e3 / r['theirs']:.1f} | {r['ours'] / r['theirs']:.1f}x |")
+    try: import pyroomacoustics  # noqa: F401
+    except ImportError: print("\n(RoomSimulator: pyroomacoustics is not installed, skipped)")
+    tc = A.train_chain()
+    acted, tot = {}, 0.
+    for r in range(rounds):
+        rng = np.random.default_rng(100 + r)
+        c0 = time.process_time()
+        for y in clips:
+            _, rec = tc.apply(y, SR, rng)
+            for a in rec['applied']: acted[a['name']] = acted.get(a['name'], 0) + 1
+        tot += time.process_time() - c0
+    n = len(clips) * rounds
+    print(f"\ntrain_chain(): {1e3 * tot / n:.1f} ms per 10 s clip on average ({n} clips); acted on (% of clips): "
+          + ', '.join(f"{k} {100 * v / n:.0f}" for k, v in sorted(acted.items(), key=lambda kv: -kv[1])))
+
+
 def lsd(a, b):
     "Log-spectral distance (dB-ish units of log10 power) between two clips."
     _, _, A = sps.stft(a, SR, nperseg=512); _, _, B = sps.stft(b, SR, nperseg=512)
@@ -151,7 +235,14 @@ def main(argv=None):
     ap.add_argument('--n', type=int, default=100, help='number of 10 s clips (>= 100 for the record)')
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--dir', default=os.path.join(tempfile.gettempdir(), 'langclass-bench-augment'))
+    ap.add_argument('--part', choices=('all', 'six', 'channel'), default='all', help='which tables to make')
     args = ap.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1):                      # one BLAS/OpenMP thread on both sides
+        _main(args)
+
+
+def _main(args):
     import audiomentations as am
     import langclass.augment as A
 
@@ -160,6 +251,10 @@ def main(argv=None):
     print(f"{len(clips)} clips of {SECONDS:g} s at {SR} Hz decoded from MP3 in {args.dir} "
           f"({time.perf_counter() - t0:.1f} s incl. making missing ones); {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}\n")
+    if args.part in ('all', 'channel'):
+        channel_report(Path(args.dir), clips, args.rounds)
+        if args.part == 'channel': return
+        print()
 
     rows = [compare(name, o, t, clips, args.rounds) for name, o, t in pairs(1.0)]
     chain_o = A.Compose([o for _, o, _ in pairs(0.5)])
