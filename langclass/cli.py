@@ -414,7 +414,8 @@ def cmd_demo(args) -> int:
     with silence_fd2(): import langclass.model  # noqa: F401  (TensorFlow's start-up lines)
     res = demo.run_demo(store, small=args.small, out=Path(args.out).expanduser() if args.out else None,
                         corpus=Path(args.corpus).expanduser() if args.corpus else None, seed=args.seed, epochs=args.epochs,
-                        langs=args.lang or DEFAULT_LANGS, workers=args.workers, progress=_progress(args), verbose=not args.quiet)
+                        langs=args.lang or DEFAULT_LANGS, workers=args.workers, progress=_progress(args), verbose=not args.quiet,
+                        augment=args.augment)
     print(res.summary())
     print(f"next: langclass predict FILE_OR_URL --store {res.store} --model demo")
     return 0
@@ -573,6 +574,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
                    help=f"languages of the corpus, repeatable (default: {' '.join(DEFAULT_LANGS)})")
     p.add_argument('--seed', type=int, default=0, help="seed of the corpus and the training (default: 0)")
     p.add_argument('--epochs', type=int, metavar='N', help="training epochs at most (default: 2 with --small, else the demo's)")
+    p.add_argument('--augment', default='default', metavar='SPEC', help="waveform augmentation in training, as for train (default: default)")
     p.add_argument('--workers', type=int, metavar='N', help="processes for the corpus and the features (default: the cores)")
     return top
 

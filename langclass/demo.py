@@ -1074,6 +1074,7 @@ def run_demo(store=None, # a Store or URI for the pipeline's data; None: `out/st
              feature_cfg=None, # a `FeatureConfig` (None: `FeatureConfig(**DEMO_FEATURES)`)
              model_cfg=None, # a `ModelConfig` (None: `ModelConfig(seed=seed, **DEMO_MODEL)`)
              langs:Iterable[str]=DEFAULT_LANGS, # languages of the corpus
+             augment='default', # waveform augmentation in training (a `langclass.augment.chain_from_spec` string, or 'none')
              rate:float=200.0, # requests per second to the (local) replica
              workers:int|None=None, # processes for corpus and features (None: up to the cores)
              progress:bool=True, # progress bars
@@ -1124,7 +1125,7 @@ def run_demo(store=None, # a Store or URI for the pipeline's data; None: `out/st
     if epochs or small: mcfg = replace(mcfg, epochs=epochs or 2)
     fcfg = feature_cfg or FeatureConfig(**DEMO_FEATURES)
     say(f"[4/5] features and training (at most {mcfg.epochs} epochs)")
-    lm = train(store, splits=splits, feature_cfg=fcfg, model_cfg=mcfg, name='demo', workers=workers,
+    lm = train(store, splits=splits, feature_cfg=fcfg, model_cfg=mcfg, name='demo', workers=workers, augment=augment,
                verbose=int(verbose))
     lap('train+evaluate')
     plots = {}
