@@ -48,7 +48,7 @@ class FeatureConfig:
     top_db: float|None = 80.0  # floor of the dB scale below each window's peak (librosa's default)
     audio_norm: str|None = 'peak'  # waveform normalisation: 'peak', 'rms' or None
     rms_db: float = -20.0  # RMS target in dBFS when audio_norm='rms'
-    pad: str = 'zero'  # how short clips are padded: 'zero' or 'wrap' (repeat the clip)
+    pad: str = 'wrap'  # how clips shorter than a window fill it: 'wrap' (repeat the clip) or 'zero' (silence)
     cmvn: str = 'window'  # with `normalize`: 'window' (mean and variance per window), 'utterance' (over the whole clip), 'mean' (the clip's mean only)
 
     def __post_init__(self):
