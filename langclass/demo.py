@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_demo.ipynb #919ba29b
 from __future__ import annotations
-import hashlib, importlib, io, json, os, re, sys, time
+import csv, hashlib, importlib, io, json, os, re, sys, time
 from functools import lru_cache
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, replace
@@ -19,10 +19,10 @@ from .core import Clip, DEFAULT_LANGS, get_language, lang_code, read_catalog, wr
 from .speech import synth, mp3_bytes
 
 # %% auto #0
-__all__ = ['SENTENCES', 'DEMO_POOLS', 'MALE_VARIANTS', 'FEMALE_VARIANTS', 'NAMES', 'DEMO_SMALL', 'DEMO_FEATURES', 'DEMO_MODEL',
-           'sentence_pool', 'Speaker', 'make_speakers', 'CorpusConfig', 'ClipPlan', 'plan_corpus', 'colored_noise',
-           'add_noise', 'add_reverb', 'render_clip', 'build_corpus', 'clip_pool', 'split_heldout', 'plot_corpus',
-           'DemoResult', 'speaker_pools', 'run_demo']
+__all__ = ['SENTENCES', 'DEMO_POOLS', 'MALE_VARIANTS', 'FEMALE_VARIANTS', 'NAMES', 'DEMO_SMALL', 'SYNTH_SOURCE', 'DEMO_FEATURES',
+           'DEMO_MODEL', 'sentence_pool', 'Speaker', 'make_speakers', 'CorpusConfig', 'ClipPlan', 'plan_corpus',
+           'colored_noise', 'add_noise', 'add_reverb', 'render_clip', 'write_manifest', 'build_corpus', 'clip_pool',
+           'split_heldout', 'plot_corpus', 'DemoResult', 'speaker_pools', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #f9f53d3d
 SENTENCES: dict[str, tuple[str, ...]] = {  # everyday sentences, 108 per language
@@ -908,6 +908,18 @@ def render_clip(plan:ClipPlan) -> tuple[bytes, Clip]:
     return data, replace(plan.clip, text=' '.join(said), duration=round(len(y) / plan.sr, 2))
 
 # %% ../nbs/10_demo.ipynb #575a0305
+SYNTH_SOURCE = 'synthetic-espeak'  # the source name of demo-corpus clips imported through their manifest
+
+def write_manifest(items:Iterable[tuple[Clip, Path]], # `(Clip, mp3 path)` pairs, e.g. from `build_corpus`
+                   dest:str|Path, # the manifest file (paths are written relative to its folder)
+                   source:str=SYNTH_SOURCE, # the source column
+                  ) -> Path:
+    "A CSV manifest (path, lang, source, speaker, text) of `items`, which `langclass import` reads: the corpus can join any store."
+    dest = Path(dest); buf = io.StringIO(); w = csv.writer(buf, lineterminator='\n')
+    w.writerow(['path', 'lang', 'source', 'speaker', 'text'])
+    for c, p in items: w.writerow([Path(os.path.relpath(p, dest.parent)).as_posix(), c.lang, source, c.speaker_id, c.text or ''])
+    return atomic_write(dest, buf.getvalue())
+
 def _render_job(plan):
     data, clip = render_clip(plan)
     return plan.clip.clip_id, data, clip
@@ -960,7 +972,9 @@ def build_corpus(dest:str|Path, # folder of the corpus (created)
                 with ProcessPoolExecutor(workers, mp_context=_pool_context()) as ex:    # spawned workers can import it
                     for r in ex.map(M._render_id, [(cj, p.clip.clip_id) for p in todo], chunksize=4): save(*r)
         write_catalog([done[p.clip.clip_id] for p in plans if p.clip.clip_id in done], dest/'catalog.csv')
-    return [(done[p.clip.clip_id], path(p.clip)) for p in plans]
+    items = [(done[p.clip.clip_id], path(p.clip)) for p in plans]
+    if todo or not (dest/'manifest.csv').exists(): write_manifest(items, dest/'manifest.csv')
+    return items
 
 # %% ../nbs/10_demo.ipynb #cad1a6db
 def clip_pool(clip:Clip, pools:int=DEMO_POOLS) -> int|None:
