@@ -165,17 +165,30 @@ def check_site(url:str, # the site's base URL
     except OSError as e: raise CLIError(f"cannot reach {url}: {e.strerror or type(e).__name__}") from None
     return url
 
+def _sections(specs:list[str]) -> dict:
+    "`{language: section}` from `--section CODE=N` options; a `CLIError` naming a bad one."
+    out = {}
+    for s in specs:
+        code, _, n = s.partition('=')
+        try: out[lang_code(code)] = int(n)
+        except ValueError: raise CLIError(f"bad --section {s!r}: expected CODE=N, e.g. fr=1", 2) from None
+    return out
+
 def cmd_crawl(args) -> int:
     "Crawl the site into the store's catalog."
     langs = args.lang or list(DEFAULT_LANGS)
+    sections = _sections(args.section)
     crawl_mod = need_module('crawl', 'langclass crawl')
     check_site(args.site or crawl_mod.SITES[args.route])
     store = open_cli_store(args.store, args.endpoint_url)
     _, rep = crawl_mod.crawl(args.site, langs, store=store, route=args.route, rate=args.rate, max_pages=args.max_pages,
-                             full=args.full, progress=_progress(args))
+                             full=args.full, progress=_progress(args), sections=sections)
     print(str(rep) if not args.quiet else str(rep).splitlines()[0])
     if rep.errors:
         raise CLIError(f"{len(rep.errors)} page(s) failed (rerun to resume), e.g. {rep.errors[0][1]}")
+    if rep.empty:
+        raise CLIError(f"no clip found in the section(s) of {', '.join(rep.empty)} on {rep.site} (route {args.route}): "
+                       "do --route and the sections (--section) match the site?")
     return 0
 
 def cmd_download(args) -> int:
@@ -183,8 +196,14 @@ def cmd_download(args) -> int:
     crawl_mod = need_module('crawl', 'langclass download')
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     _catalog(store)
+    import signal, threading
+    def second_ctrl_c(*_): os._exit(130)  # the catalog is written before the wait a second Ctrl-C cuts
+    def first_ctrl_c(*_): signal.signal(signal.SIGINT, second_ctrl_c); raise KeyboardInterrupt
+    main_thread = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, first_ctrl_c) if main_thread else None
     rep = crawl_mod.download(store, langs=args.lang or None, workers=args.workers, rate=args.rate, force=args.force,
                              progress=_progress(args))
+    if main_thread: signal.signal(signal.SIGINT, old)  # (left in place after a Ctrl-C: the process is ending)
     print(str(rep) if not args.quiet else str(rep).splitlines()[0])
     if rep.errors:
         cid, msg = rep.errors[0]
@@ -192,24 +211,38 @@ def cmd_download(args) -> int:
     return 0
 
 # %% ../nbs/11_cli.ipynb #b7404ac3
+def _with_timeouts(st, args):
+    "`st`, or for S3 the same store with `--timeout` (connect and each read) and `--retries` applied."
+    from langclass.store import S3Store
+    if not isinstance(st, S3Store) or (args.timeout is None and args.retries is None): return st
+    kw = {} if args.timeout is None else dict(connect_timeout=args.timeout, read_timeout=args.timeout)
+    if args.retries is not None: kw['max_attempts'] = args.retries + 1
+    return S3Store(st.uri, endpoint_url=args.endpoint_url, **kw)
+
 def cmd_sync(args) -> int:
-    "Copy the keys of store SRC that DST lacks or holds differently."
-    from langclass.store import sync, LocalStore
+    "Copy the keys of store SRC that DST lacks or holds differently (the catalog last)."
+    from langclass.store import sync, printable
     if args.prefix:
         from langclass.store import check_key
         try: check_key(args.prefix)
         except ValueError as e: raise CLIError(f"bad --prefix: {one_line(e)}", 2) from None
+    if args.timeout is not None and not args.timeout > 0: raise CLIError(f"--timeout {args.timeout}: must be > 0 seconds", 2)
+    if args.retries is not None and args.retries < 0: raise CLIError(f"--retries {args.retries}: must be >= 0", 2)
     if args.src == args.dst: raise CLIError(f"SRC and DST are the same store {args.src}", 2)
     src = open_cli_store(args.src, args.endpoint_url if args.src.startswith('s3://') else None, must_exist=True, what='source store')
     dst = open_cli_store(args.dst, args.endpoint_url if args.dst.startswith('s3://') else None, what='destination store')
     if args.endpoint_url and not (args.src.startswith('s3://') or args.dst.startswith('s3://')):
         raise CLIError("--endpoint-url is for s3:// stores, but SRC and DST are folders", 2)
     if src.uri == dst.uri: raise CLIError(f"SRC and DST are the same store {src.uri}", 2)
-    rep = sync(src, dst, prefix=args.prefix, workers=args.workers, progress=_progress(args), delete=args.delete)
-    if not _progress(args): _say(args, rep.summary())
+    src, dst = _with_timeouts(src, args), _with_timeouts(dst, args)
+    try: rep = sync(src, dst, prefix=args.prefix, workers=args.workers, progress=_progress(args), delete=args.delete,
+                    dry_run=args.dry_run)
+    except ValueError as e: raise CLIError(one_line(e), 2) from None
+    if not _progress(args): print(rep.summary()) if (rep.failed or args.dry_run) else _say(args, rep.summary())
     if rep.failed:
         k, m = next(iter(rep.failed.items()))
-        raise CLIError(f"sync {src.uri} -> {dst.uri}: {len(rep.failed)} key(s) failed, e.g. {k}: {m}")
+        raise CLIError(f"sync {src.uri} -> {dst.uri}: {len(rep.failed)} key(s) failed (listed above), "
+                       f"e.g. {printable(k)}: {printable(m)}")
     return 0
 
 # %% ../nbs/11_cli.ipynb #13561e41
@@ -222,16 +255,19 @@ def cmd_import(args) -> int:
         try: fmt = sources.detect_format(path)
         except ValueError as e: raise CLIError(one_line(e), 2) from None
     else: fmt = args.format
+    if args.checkpoint < 1: raise CLIError(f"--checkpoint {args.checkpoint}: at least 1", 2)
     store = open_cli_store(args.store, args.endpoint_url)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # the report carries the warnings
         _, rep = sources.import_corpus(path, store, format=fmt, source=args.source, copy=not args.no_copy,
-                                       progress=_progress(args))
+                                       progress=_progress(args), checkpoint=args.checkpoint, allow_outside=args.allow_outside)
     if args.quiet: print(str(rep).splitlines()[0])
     else: print(rep)
-    if rep.skipped:
-        f, why = rep.skipped[0]
-        raise CLIError(f"{len(rep.skipped)} file(s) skipped (the rest imported), e.g. {f}: {why}")
+    problems = [f"{len(rep.skipped)} file(s) skipped"] if rep.skipped else []
+    if rep.conflicts: problems.append(f"{len(rep.conflicts)} file(s) listed with two languages not imported")
+    if problems:
+        f, why = rep.skipped[0] if rep.skipped else (rep.conflicts[0][0], f"listed as {' and '.join(rep.conflicts[0][1])}")
+        raise CLIError(f"{', '.join(problems)} (the rest imported), e.g. {f}: {why}")
     return 0
 
 # %% ../nbs/11_cli.ipynb #d137f171
@@ -348,24 +384,26 @@ def cmd_evaluate(args) -> int:
 def _is_url(s:str) -> bool: return bool(re.match(r'^https?://', s))
 
 def fetch_input(src:str, # a local file or an http(s) URL
-                *, timeout:float=30.0, # seconds, for URLs
+                *, timeout:float=30.0, # seconds for the whole fetch of a URL
+                max_bytes:int=200_000_000, # largest input accepted
                ) -> io.BytesIO:
     "The bytes of the audio at `src` (named after it), checked to be decodable audio; a `ValueError` naming it if not."
     import soundfile as sf
     if _is_url(src):
-        import requests
-        try:
-            r = requests.get(src, timeout=timeout); r.raise_for_status(); data = r.content
-        except requests.RequestException as e: raise ValueError(f"cannot fetch {src}: {one_line(e, 300)}") from None
+        from langclass.store import fetch_url
+        try: data = fetch_url(src, timeout=timeout, max_bytes=max_bytes)  # bounded in size and total time
+        except ValueError as e: raise ValueError(one_line(e, 300).replace('Cannot fetch', 'cannot fetch', 1)) from None
     elif re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*://', src): raise ValueError(f"{src}: only files and http(s):// URLs can be predicted")
     else:
         p = Path(src).expanduser()
         if not p.exists(): raise ValueError(f"no such file: {src}")
         if not p.is_file(): raise ValueError(f"{src}: not a file")
+        if p.stat().st_size > max_bytes: raise ValueError(f"{src}: {p.stat().st_size:,} bytes, more than the limit of {max_bytes:,}")
         data = p.read_bytes()
     if not data: raise ValueError(f"{src}: empty file")
     try: info = sf.info(io.BytesIO(data))
-    except Exception as e: raise ValueError(f"{src}: not readable as audio ({one_line(e, 120)})") from None
+    except Exception: raise ValueError(f"{src}: not readable as audio ({len(data):,} bytes in no audio format soundfile "
+                                       "reads: not audio, or cut short)") from None
     if not info.samplerate: raise ValueError(f"{src}: holds no audio")
     buf = io.BytesIO(data); buf.name = src
     return buf
@@ -373,17 +411,18 @@ def fetch_input(src:str, # a local file or an http(s) URL
 def prediction_table(rows:list[dict]) -> str:
     "The `predict` rows as an aligned text table."
     head = ('input', 'language', 'prob', 'runner-up', 'low confidence')
-    cells = [head] + [(r['input'], r['lang'], f"{r['prob']:.3f}",
-                       f"{r['runner_up']} {r['runner_up_prob']:.3f}" if r['runner_up'] else '-',
+    cells = [head] + [(r['input'], 'no speech', '-', '-', '') if r.get('no_speech') else
+                      (r['input'], r['lang'], f"{r['prob']:.3f}", f"{r['runner_up']} {r['runner_up_prob']:.3f}" if r['runner_up'] else '-',
                        'LOW' if r['low_confidence'] else '') for r in rows]
     w = [max(len(c[i]) for c in cells) for i in range(len(head))]
     return '\n'.join('  '.join(v.ljust(w[i]) for i, v in enumerate(c)).rstrip() for c in cells)
 
 def cmd_predict(args) -> int:
     "Predict the language of audio files or URLs."
+    if not args.timeout > 0 or not args.max_mb > 0: raise CLIError("--timeout and --max-mb must be > 0", 2)
     inputs, errors = [], []
     for src in args.inputs:
-        try: inputs.append((src, fetch_input(src, timeout=args.timeout)))
+        try: inputs.append((src, fetch_input(src, timeout=args.timeout, max_bytes=int(args.max_mb * 1e6))))
         except ValueError as e: errors.append((src, str(e)))
     rows = []
     if inputs:
@@ -395,8 +434,8 @@ def cmd_predict(args) -> int:
             except Exception as e: errors.append((src, f"{src}: {one_line(e)}" if src not in str(e) else str(e))); continue
             ru = p[1] if len(p) > 1 else (None, 0.0)
             rows.append(dict(input=src, lang=p.lang, prob=round(p.prob, 4), runner_up=ru[0], runner_up_prob=round(ru[1], 4),
-                             low_confidence=p.low_confidence, probs={l: round(q, 4) for l, q in p},
-                             windows=p.n_windows, seconds=round(p.duration, 2)))
+                             low_confidence=p.low_confidence, no_speech=p.no_speech, probs={l: round(q, 4) for l, q in p},
+                             windows=p.n_windows, seconds=round(p.duration, 2), speech_seconds=round(p.speech or 0, 2)))
     if args.json:
         print(json.dumps(rows + [dict(input=s, error=one_line(m)) for s, m in errors], indent=1, ensure_ascii=False))
     elif rows: print(prediction_table(rows))
@@ -477,6 +516,8 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--rate', type=float, default=1.0, metavar='R', help="requests per second to the site, at most (default: 1)")
     p.add_argument('--max-pages', type=int, metavar='N', help="listing pages per language, at most (default: all)")
     p.add_argument('--full', action='store_true', help="walk every page again, ignoring what earlier crawls found")
+    p.add_argument('--section', action='append', default=[], metavar='CODE=N',
+                   help="the site's section (rubrique) of a language for this crawl, repeatable, e.g. fr=1 (default: the registry's)")
 
     p = cmd('download', cmd_download, "download the audio of catalog clips that lack it",
             "Download the MP3 of every catalog clip that has none yet into the store's raw/ (checked, resumable); "
@@ -492,8 +533,13 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('src', type=store_arg, metavar='SRC', help="source store")
     p.add_argument('dst', type=store_arg, metavar='DST', help="destination store")
     p.add_argument('--prefix', default='', help="only keys starting with this (e.g. raw/ or models/)")
-    p.add_argument('--delete', action='store_true', help="delete keys of DST (under --prefix) that SRC lacks")
+    p.add_argument('--delete', action='store_true', help="delete keys of DST (under --prefix) that SRC lacks; only "
+                   "between two langclass stores (a catalog.csv at the top of each, or an empty DST)")
     p.add_argument('--workers', type=int, default=8, metavar='N', help="keys copied in parallel (default: 8)")
+    p.add_argument('--dry-run', action='store_true', help="only list what would be copied and deleted")
+    p.add_argument('--timeout', type=float, metavar='S', help="S3: seconds to connect and for each read, per attempt "
+                                                              "(default: 10 to connect, 60 per read)")
+    p.add_argument('--retries', type=int, metavar='N', help="S3: retries of a failed request (default: 4)")
 
     p = cmd('import', cmd_import, "import a labelled corpus (Common Voice, folders, manifest)",
             "Import labelled audio into the store's catalog (and its raw/ unless --no-copy): a Common Voice release "
@@ -504,6 +550,9 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
                    help="the corpus layout (default: auto)")
     p.add_argument('--source', metavar='NAME', help="source name recorded for each clip (default: per layout)")
     p.add_argument('--no-copy', action='store_true', help="catalog the files where they are, without copying them into the store")
+    p.add_argument('--allow-outside', action='store_true',
+                   help="import files outside the corpus folder that a manifest or TSV names (../, absolute paths, symlinks)")
+    p.add_argument('--checkpoint', type=int, default=1000, metavar='N', help="write the catalog every N new clips (default: 1000)")
 
     p = cmd('featurize', cmd_featurize, "compute and cache features of the catalog's clips",
             "Compute the log-mel/MFCC features of every clip with audio that has none cached under this feature "
@@ -560,7 +609,8 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--json', action='store_true', help="print JSON: every language's probability per input")
     p.add_argument('--threshold', type=float, default=0.5, metavar='P',
                    help="flag a top probability below P as low confidence (default: 0.5)")
-    p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="seconds to fetch a URL (default: 30)")
+    p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="seconds to fetch a URL, in all (default: 30)")
+    p.add_argument('--max-mb', type=float, default=200.0, metavar='MB', help="largest input accepted, megabytes (default: 200)")
 
     p = cmd('demo', cmd_demo, "run the whole pipeline offline on a synthetic corpus",
             "Build a synthetic six-language espeak-ng corpus, serve it as a local replica of audio-lingua, crawl, "

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #719057bb
 from __future__ import annotations
-import csv, io, os, re, tempfile, dataclasses
+import csv, fcntl, io, os, re, tempfile, time, dataclasses
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
 from typing import Iterable
@@ -12,7 +13,7 @@ from typing import Iterable
 # %% auto #0
 __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'CLIP_FIELDS', 'Language', 'register_language', 'lang_code', 'get_language', 'Clip',
            'catalog_to_csv', 'catalog_from_csv', 'merge_catalog', 'atomic_write', 'write_catalog', 'read_catalog',
-           'data_home']
+           'file_lock', 'update_catalog', 'data_home']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -172,6 +173,35 @@ def read_catalog(path:str|Path, missing_ok:bool=True) -> list[Clip]:
         if missing_ok: return []
         raise FileNotFoundError(f"No catalog at {path}")
     return catalog_from_csv(path.read_text(encoding='utf-8'), str(path))
+
+# %% ../nbs/00_core.ipynb #5d5834c9
+@contextmanager
+def file_lock(path:str|Path, # the lock file (created if missing, never deleted)
+              timeout:float=600., # seconds to wait while another process holds it, then a `TimeoutError`
+             ):
+    "Hold an exclusive `fcntl.flock` on `path` for the block: one holder at a time across processes and threads."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        end = time.monotonic() + timeout
+        while True:
+            try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); break
+            except BlockingIOError:
+                if time.monotonic() > end: raise TimeoutError(f"{path}: still locked by another writer after {timeout:g} s") from None
+                time.sleep(0.005)
+        yield path
+    finally: os.close(fd)  # closing the descriptor releases the lock
+
+# %% ../nbs/00_core.ipynb #5ebbe992
+def update_catalog(path:str|Path, # the catalog CSV file
+                   clips:Iterable[Clip], # new or changed clips
+                  ) -> list[Clip]:
+    "Merge `clips` into the catalog file `path` under its lock (`path.lock`); the catalog as written."
+    path = Path(path); clips = list(clips)
+    with file_lock(path.with_name(path.name + '.lock')):
+        merged = merge_catalog(read_catalog(path), clips)
+        write_catalog(merged, path)
+    return merged
 
 # %% ../nbs/00_core.ipynb #d58543f7
 def data_home() -> Path:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_crawl.ipynb #1b4e77c7
 from __future__ import annotations
-import email.utils, hashlib, json, os, re, shutil, tempfile, threading, time
+import contextlib, email.utils, hashlib, json, os, re, shutil, tempfile, threading, time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -19,12 +19,12 @@ from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
 from .core import Clip, DEFAULT_LANGS, LANGUAGES, get_language, merge_catalog
-from .store import Store, open_store, raw_key, read_store_catalog, write_store_catalog
+from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog, write_store_catalog
 
 # %% auto #0
 __all__ = ['SITES', 'USER_AGENT', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
            'parse_rss', 'FetchError', 'robots_delay', 'retry_after', 'Fetcher', 'CrawlReport', 'crawl', 'is_mp3',
-           'DownloadReport', 'download', 'catalog_summary']
+           'DownloadReport', 'mp3_seconds', 'download', 'catalog_summary']
 
 # %% ../nbs/05_crawl.ipynb #f3c385b2
 SITES = {'classic': 'https://www.audio-lingua.eu/',             # SPIP site
@@ -230,6 +230,7 @@ class Fetcher:
         self.requests, self.by_status = 0, Counter()
         self._last, self._robots, self._lock, self._local = {}, {}, threading.Lock(), threading.local()
         self._rlock, self._hostlocks = threading.Lock(), {}
+        self.stop = threading.Event()  # set it (Ctrl-C) and every wait and transfer ends with FetchError('cancelled')
 
     def session(self) -> requests.Session:
         "This thread's session."
@@ -251,12 +252,15 @@ class Fetcher:
             hl = self._hostlocks.setdefault(host, threading.Lock())
             self.requests += 1
         try:
-            with hl:  # one request start per host at a time; spacing counts from the last response's headers,
-                      # so the server never sees two requests closer than the interval, whatever the latency
+            while not hl.acquire(timeout=0.1): self._check(url)
+            try:  # one request start per host at a time; spacing counts from the last response's headers,
+                  # so the server never sees two requests closer than the interval, whatever the latency
                 t, now = self._last.get(host, -1e9) + self.interval(host), time.monotonic()
-                if t > now: time.sleep(t - now)
+                if t > now: self.sleep(t - now, url)
+                self._check(url)
                 try: r = self.session().get(url, stream=True, timeout=self.timeout, allow_redirects=False)
                 finally: self._last[host] = time.monotonic()
+            finally: hl.release()
             if not stream: r.content
         except requests.exceptions.Timeout as e: raise FetchError('timeout', url, type(e).__name__) from None
         except requests.exceptions.ChunkedEncodingError as e: raise FetchError('truncated', url, 'body shorter than announced') from None
@@ -264,6 +268,12 @@ class Fetcher:
         except requests.exceptions.RequestException as e: raise FetchError('request', url, str(e)) from None
         with self._lock: self.by_status[r.status_code] += 1
         return r
+
+    def _check(self, url):
+        if self.stop.is_set(): raise FetchError('cancelled', url)
+    def sleep(self, seconds:float, url:str=''):
+        "Wait `seconds`, or less: a `FetchError('cancelled')` as soon as `stop` is set."
+        if self.stop.wait(max(0., seconds)): raise FetchError('cancelled', url)
 
     def robots(self, url:str) -> robotparser.RobotFileParser|None:
         "The robots.txt rules of `url`'s host (fetched once; None when there are none)."
@@ -294,7 +304,7 @@ class Fetcher:
             try: r = self._raw(url, stream)
             except FetchError as e:
                 if e.reason in ('timeout', 'connection', 'truncated') and attempt < self.retries:
-                    time.sleep(self.backoff * 2**attempt); attempt += 1; continue
+                    self.sleep(self.backoff * 2**attempt, url); attempt += 1; continue
                 raise
             if r.is_redirect and 'Location' in r.headers:
                 loc = urljoin(url, r.headers['Location']); r.close()
@@ -309,7 +319,7 @@ class Fetcher:
                 r.close()
                 if attempt >= self.retries or wait > self.max_wait:
                     raise FetchError(f'http {r.status_code}', url, f"after {attempt+1} attempts")
-                time.sleep(wait); attempt += 1; continue
+                self.sleep(wait, url); attempt += 1; continue
             if r.status_code >= 400: r.close(); raise FetchError(f'http {r.status_code}', url)
             return r
 
@@ -325,21 +335,31 @@ class CrawlReport:
     new: int = 0  # of which new to the catalog
     music: int = 0  # music items skipped
     per_lang: Counter = field(default_factory=Counter)  # clips seen per language
-    sections: dict = field(default_factory=dict)  # language -> complete / unchanged / stopped early / partial / failed
-    errors: list = field(default_factory=list)  # (url, message)
+    sections: dict = field(default_factory=dict)  # language -> complete / unchanged / stopped early / partial / failed / empty
+    errors: list = field(default_factory=list)  # (url, message): pages that failed (rerun to resume)
+    warnings: list = field(default_factory=list)  # (url, message): what failed without costing a clip (the site-wide feed)
+    refreshed: int = 0  # clips whose failed MP3 URL was looked up again on their page
     def __str__(self):
         langs = ', '.join(f"{k} {v}" for k, v in sorted(self.per_lang.items()))
         out = (f"crawl {self.route} {self.site}: {self.clips} clips ({self.new} new; {langs}), {self.music} music skipped, "
                f"{self.pages} pages, {self.requests} requests, {self.seconds:.1f} s")
         secs = Counter(self.sections.values())
         out += '\n  sections: ' + ', '.join(f"{v} {k}" for k, v in secs.items())
+        if self.refreshed: out += f"\n  {self.refreshed} failed MP3 URL(s) looked up again"
         for u, m in self.errors[:10]: out += f"\n  error: {m}"
+        for u, m in self.warnings[:10]: out += f"\n  warning: {m}"
         return out
+    @property
+    def empty(self) -> list[str]:
+        "Languages whose section was walked and held no clip (a route or section that does not match the site)."
+        return [l for l, s in self.sections.items() if s == 'empty']
 
 def _read_state(store):
     if store is None or not store.exists(STATE_KEY): return {}
     try: return json.loads(store.get_bytes(STATE_KEY))
     except ValueError: return {}
+
+_STALE = ('http 404', 'http 410', 'not mp3', 'offsite redirect')  # download failures a new MP3 URL may cure
 
 def _start_urls(site, route, section):
     if route == 'rss': return [f"{site}spip.php?page=backend&id_rubrique={section}"]
@@ -355,6 +375,8 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
           full:bool=False, # walk every page, ignoring what earlier crawls found
           progress:bool=True, # show a progress bar
           flush_every:float=5.0, # seconds between catalog writes within a section (always written at its end)
+          sections:dict|None=None, # {language: section id} overriding the registry's, e.g. {'fr': 12}
+          refresh:int=100, # clips whose download failed (404, not MP3) to look up again on their page, at most
           fetcher:Fetcher|None=None, # a configured fetcher (else one made with `rate` and `fetch_kw`)
           **fetch_kw, # passed to `Fetcher` (timeout, retries, backoff...)
          ) -> tuple[list[Clip], CrawlReport]:
@@ -362,6 +384,8 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
     if route not in SITES: raise ValueError(f"Unknown route {route!r}: classic, current or rss")
     site = (site or SITES[route]).rstrip('/') + '/'
     langs = [get_language(l) for l in langs]
+    over = {get_language(k).code: int(v) for k, v in (sections or {}).items()}
+    langs = [replace(l, section=over.get(l.code, l.section)) for l in langs]
     for l in langs:
         if l.section is None: raise ValueError(f"Language {l.code!r} ({l.name}) has no audio-lingua section in the registry")
     store = open_store(store) if store is not None else None
@@ -372,15 +396,15 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
     state = _read_state(store); st = state.setdefault(f"{route} {site}", {})
     found: dict[str, Clip] = {}
     parse = {'classic': parse_classic, 'current': parse_current, 'rss': parse_rss}[route]
-    last = [time.monotonic()]
-    def save(force=True):
-        if store is not None and (force or time.monotonic() - last[0] > flush_every):
-            write_store_catalog(store, merge_catalog(old, found.values())); last[0] = time.monotonic()
+    last, writer = [time.monotonic()], CatalogWriter(store) if store is not None else None
+    def save(force=True):  # through a CatalogWriter: a download or import running beside loses nothing
+        if store is not None and found and (force or time.monotonic() - last[0] > flush_every):
+            writer.update(found.values()); last[0] = time.monotonic()
     feed = None
     if not full and any(st.get(str(l.section), {}).get('complete') for l in langs):
         url = f"{site}spip.php?page=backend"
         try: feed = parse_rss(f.get(url).content, url)
-        except (FetchError, ValueError) as e: rep.errors.append((url, str(e)))
+        except (FetchError, ValueError) as e: rep.warnings.append((url, f"{e} (sections walked instead)"))
     bar = tqdm(desc=f"crawl {route}", unit='page', disable=not progress)
     try:
         for lang in langs:
@@ -409,11 +433,24 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
                     save(force=False)
                     if was_complete and ids and not new: status = 'stopped early'; break
                     prev, url = ids, page.next
+            if status == 'complete' and rep.per_lang[lang.code] == 0: status = 'empty'  # pages, but no clip on them
             rep.sections[lang.code] = status
             save()
             if status in ('complete', 'stopped early') and store is not None:
                 st[sec] = {'complete': True, 'at': datetime.now(timezone.utc).isoformat(timespec='seconds')}
                 store.put_bytes(STATE_KEY, json.dumps(state, indent=1).encode())
+        # clips whose download failed with a URL the site may have changed: read their page again
+        codes = {l.code for l in langs}
+        stale = [c for c in old if c.lang in codes and not c.sha256 and c.error.startswith(_STALE) and c.page_url
+                 and c.clip_id not in found][:refresh]
+        art = parse_current if route == 'current' else parse_classic
+        for c in stale:
+            try: page = art(f.get(c.page_url).text, c.page_url, lang=c.lang)
+            except (FetchError, ValueError) as e: rep.warnings.append((c.page_url, f"refresh of {c.clip_id}: {e}")); continue
+            rep.pages += 1; bar.update()
+            for p in page.clips:
+                if p.clip_id == c.clip_id and p.mp3_url and p.mp3_url != c.mp3_url:
+                    found[p.clip_id] = replace(p, source=c.source, error=''); rep.refreshed += 1
     finally: bar.close()
     save()
     rep.requests, rep.seconds = f.requests - r0, time.monotonic() - t0
@@ -441,6 +478,25 @@ class DownloadReport:
 
 _AUDIO_TYPES = ('audio/', 'application/octet-stream', 'binary/octet-stream', 'application/x-mpegurl')
 
+# %% ../nbs/05_crawl.ipynb #fcf8f152
+def mp3_seconds(src:str|Path|bytes, # an MP3 file, or its bytes
+               ) -> float:
+    "Seconds of audio in the MP3 `src`, decoded whole; a `ValueError` if it does not decode or holds less than its header announces."
+    import io, soundfile as sf
+    if isinstance(src, (bytes, bytearray)): head = bytes(src[:8192])
+    else:
+        with open(src, 'rb') as fh: head = fh.read(8192)
+    counted = any(t in head for t in (b'Xing', b'Info', b'VBRI'))  # a frame count in the header (else it is an estimate)
+    try:
+        with sf.SoundFile(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else str(src)) as fh:
+            sr, announced, n = fh.samplerate, fh.frames, 0
+            while len(b := fh.read(1 << 16, dtype='float32')): n += len(b)  # (`blocks` pads to the announced length)
+    except Exception as e: raise ValueError(f"does not decode as MP3 ({type(e).__name__})") from None
+    if n == 0 or not sr: raise ValueError("holds no audio")
+    if counted and 0 < announced < 2**62 and n < 0.98 * announced:
+        raise ValueError(f"cut short: {n/sr:.2f} s of the {announced/sr:.2f} s its header announces")
+    return n / sr
+
 # %% ../nbs/05_crawl.ipynb #e7ea3167
 def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, tmpdir) -> tuple[Clip, int]:
     "Download one clip into `store`; the updated clip and the bytes, or a `FetchError`."
@@ -461,6 +517,7 @@ def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, t
                 h, n, head = hashlib.sha256(), 0, b''
                 with open(part, 'wb') as out:
                     for chunk in r.iter_content(1 << 16):
+                        if f.stop.is_set(): raise FetchError('cancelled', url)
                         n += len(chunk)
                         if n > max_bytes: raise FetchError('too large', url, f"more than {max_bytes} bytes")
                         if len(head) < 4: head += chunk[:4]
@@ -468,6 +525,8 @@ def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, t
                     out.flush(); os.fsync(out.fileno())
                 if cl is not None and n != cl: raise FetchError('truncated', url, f"{n} of {cl} bytes")
                 if not is_mp3(head): raise FetchError('not mp3', url, f"starts with {head[:4]!r}, no ID3 tag or frame sync")
+            try: mp3_seconds(part)  # decodes whole, and as long as its header says (a file cut short on the server fails)
+            except ValueError as e: raise FetchError('bad mp3', url, str(e)) from None
             if lp is not None: os.replace(part, lp)
             else: store.put_file(key, part)
             return replace(clip, sha256=h.hexdigest(), key=key, error=''), n
@@ -477,8 +536,18 @@ def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, t
         except FetchError as e: err = e
         finally: part.unlink(missing_ok=True)
         if err.reason in ('truncated', 'timeout', 'connection') and attempt < f.retries:
-            time.sleep(f.backoff * 2**attempt); attempt += 1; continue
+            f.sleep(f.backoff * 2**attempt, url); attempt += 1; continue
         raise err
+
+# %% ../nbs/05_crawl.ipynb #24c1bda7
+def _sweep_tmp():
+    "Remove the download temp folders (`langclass-dl-{pid}-*`) of processes that no longer run (killed with SIGKILL)."
+    for d in Path(tempfile.gettempdir()).glob('langclass-dl-*-*'):
+        try: pid = int(d.name.split('-')[2])
+        except ValueError: continue
+        try: os.kill(pid, 0)
+        except ProcessLookupError: shutil.rmtree(d, ignore_errors=True)
+        except PermissionError: pass  # another user's process: alive
 
 # %% ../nbs/05_crawl.ipynb #0bbeb596
 def download(clips_or_store:Iterable[Clip]|Store|str|Path, # clips, or a store whose catalog to download
@@ -503,7 +572,13 @@ def download(clips_or_store:Iterable[Clip]|Store|str|Path, # clips, or a store w
         clips, store = list(clips_or_store), open_store(store)
     if langs is not None:
         codes = {get_language(l).code for l in langs}; clips = [c for c in clips if c.lang in codes]
-    cat = {c.clip_id: c for c in merge_catalog(read_store_catalog(store), clips)}
+    base = read_store_catalog(store)
+    cat = {c.clip_id: c for c in merge_catalog(base, clips)}
+    known = {c.clip_id for c in base}
+    pending = {c.clip_id: cat[c.clip_id] for c in clips if c.clip_id not in known}  # rows to merge into the store's catalog
+    writer = CatalogWriter(store)  # merges, never overwrites: a crawl or import running beside loses nothing
+    def flush():
+        if pending: writer.update(pending.values()); pending.clear()
     f = fetcher or Fetcher(rate=rate, **fetch_kw)
     rep, r0, t0 = DownloadReport(), f.requests, time.monotonic()
     todo = []
@@ -514,28 +589,39 @@ def download(clips_or_store:Iterable[Clip]|Store|str|Path, # clips, or a store w
         if not force and c.sha256 and c.key == key and store.exists(key): rep.skipped += 1; continue
         if not force and store.exists(key):  # a file from a run killed before its catalog write
             data = store.get_bytes(key)
-            if is_mp3(data[:4]) and len(data) <= max_bytes:
-                cat[c.clip_id] = replace(c, sha256=hashlib.sha256(data).hexdigest(), key=key, error=''); rep.adopted += 1; continue
+            try: ok = is_mp3(data[:4]) and len(data) <= max_bytes and mp3_seconds(data) > 0
+            except ValueError: ok = False
+            if ok:
+                cat[c.clip_id] = pending[c.clip_id] = replace(c, sha256=hashlib.sha256(data).hexdigest(), key=key, error='')
+                rep.adopted += 1; continue
         todo.append(c)
     last = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix='langclass-dl-') as tmpdir, \
-         ThreadPoolExecutor(max(1, workers)) as ex, tqdm(total=len(todo), desc='download', unit='clip', disable=not progress) as bar:
+    local = not todo or store.local_path(raw_key(todo[0])) is not None
+    if not local: _sweep_tmp()
+    with (contextlib.nullcontext() if local else tempfile.TemporaryDirectory(prefix=f'langclass-dl-{os.getpid()}-')) as tmpdir, \
+         tqdm(total=len(todo), desc='download', unit='clip', disable=not progress) as bar:
+        ex = ThreadPoolExecutor(max(1, workers))
         futs = {ex.submit(_fetch_mp3, f, c, store, max_bytes=max_bytes, allow_offsite=allow_offsite, tmpdir=tmpdir): c for c in todo}
         try:
             for fu in as_completed(futs):
                 c = futs[fu]
                 try:
                     c2, n = fu.result()
-                    cat[c.clip_id] = c2; rep.downloaded += 1; rep.bytes += n
+                    cat[c.clip_id] = pending[c.clip_id] = c2; rep.downloaded += 1; rep.bytes += n
                 except FetchError as e:
-                    cat[c.clip_id] = replace(cat[c.clip_id], error=str(e)); rep.failed[e.reason] += 1; rep.errors.append((c.clip_id, str(e)))
+                    cat[c.clip_id] = pending[c.clip_id] = replace(cat[c.clip_id], error=str(e))
+                    rep.failed[e.reason] += 1; rep.errors.append((c.clip_id, str(e)))
                 except OSError as e:
-                    cat[c.clip_id] = replace(cat[c.clip_id], error=f"store: {e}"); rep.failed['store'] += 1; rep.errors.append((c.clip_id, str(e)))
+                    cat[c.clip_id] = pending[c.clip_id] = replace(cat[c.clip_id], error=f"store: {e}")
+                    rep.failed['store'] += 1; rep.errors.append((c.clip_id, str(e)))
                 bar.update()
-                if time.monotonic() - last > flush_every:
-                    write_store_catalog(store, cat.values()); last = time.monotonic()
+                if time.monotonic() - last > flush_every: flush(); last = time.monotonic()
+        except BaseException:  # Ctrl-C: stop now, not after the queue; waits and transfers in flight end with 'cancelled'
+            f.stop.set(); ex.shutdown(wait=False, cancel_futures=True)
+            raise
         finally:
-            write_store_catalog(store, cat.values())
+            flush()  # first: what is done is recorded even if a second Ctrl-C cuts the wait below
+            ex.shutdown(wait=True)
     wanted = {c.clip_id for c in clips}
     rep.per_lang = Counter(c.lang for c in cat.values() if c.clip_id in wanted and c.sha256 and store.exists(c.key or raw_key(c)))
     rep.requests, rep.seconds = f.requests - r0, time.monotonic() - t0

@@ -16,7 +16,8 @@ import tensorflow as tf
 import keras
 from keras import layers
 from .core import Clip, lang_code, LANGUAGES
-from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog
+from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog, fetch_url
+from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 from . import features as F
 from .features import FeatureConfig
 
@@ -717,25 +718,24 @@ def list_models(store:Store|str) -> list[str]:
 
 # %% ../nbs/09_model.ipynb #3a906846
 class Prediction(list):
-    "Languages sorted by probability: a list of `(lang, prob)`; `.low_confidence` when the top one is below the threshold."
-    def __init__(self, pairs, *, low_confidence:bool, threshold:float, n_windows:int, duration:float):
+    "Languages sorted by probability: a list of `(lang, prob)`; `.low_confidence` below the threshold, `.no_speech` (and empty) for silence."
+    def __init__(self, pairs, *, low_confidence:bool, threshold:float, n_windows:int, duration:float,
+                 no_speech:bool=False, speech:float|None=None):
         super().__init__(pairs)
         self.low_confidence, self.threshold, self.n_windows, self.duration = low_confidence, threshold, n_windows, duration
+        self.no_speech, self.speech = no_speech, speech  # speech: seconds of sound above the silence threshold
     @property
-    def lang(self) -> str: return self[0][0]
+    def lang(self) -> str|None: return self[0][0] if self else None
     @property
-    def prob(self) -> float: return self[0][1]
+    def prob(self) -> float: return self[0][1] if self else 0.0
     def __repr__(self):
+        if self.no_speech: return f"Prediction(no speech: {self.speech or 0:.2f} s of sound in {self.duration:.2f}s)"
         top = ', '.join(f"{l} {p:.3f}" for l, p in self[:3])
         return f"Prediction({top}{', low confidence' if self.low_confidence else ''}; {self.n_windows} window(s), {self.duration:.1f}s)"
 
-def _fetch(url:str, timeout:float) -> bytes:
-    import requests
-    try:
-        r = requests.get(url, timeout=timeout)
-        r.raise_for_status()
-    except requests.RequestException as e: raise ValueError(f"Cannot fetch {url}: {e}") from None
-    return r.content
+def _fetch(url:str, timeout:float, max_bytes:int=200_000_000) -> bytes:
+    "The bytes at `url`, within `timeout` seconds in all and `max_bytes` (`langclass.store.fetch_url`)."
+    return fetch_url(url, timeout=timeout, max_bytes=max_bytes)
 
 def _as_model(m) -> LangModel:
     if isinstance(m, LangModel): return m
@@ -750,7 +750,8 @@ def load_waveform(src, # path, http(s) URL, bytes, file object, or waveform arra
                   cfg:FeatureConfig, # gives the sample rate and the waveform normalisation of training
                   *,
                   src_sr:int|None=None, # sample rate of an array `src` (default: `cfg.sr`)
-                  timeout:float=30.0, # seconds, for URLs
+                  timeout:float=30.0, # seconds for the whole fetch of a URL
+                  max_bytes:int=200_000_000, # largest URL body accepted
                  ) -> np.ndarray:
     "Mono float32 audio at `cfg.sr`, normalised as in training, from a path, URL, bytes, file or array."
     sr, kw = cfg.sr, dict(norm=cfg.audio_norm, rms_db=cfg.rms_db)
@@ -763,24 +764,38 @@ def load_waveform(src, # path, http(s) URL, bytes, file object, or waveform arra
             y = librosa.resample(y, orig_sr=src_sr, target_sr=sr).astype(np.float32)
         return F.normalize_audio(y, **kw)
     if isinstance(src, str) and src.startswith(('http://', 'https://')):
-        return F.load_audio(_fetch(src, timeout), sr, name=src, **kw)
-    if isinstance(src, (str, Path)):
+        src, name = _fetch(src, timeout, max_bytes), src
+    elif isinstance(src, (str, Path)):
         if not Path(src).is_file(): raise FileNotFoundError(f"No audio file {src}")
-        return F.load_audio(str(src), sr, name=str(src), **kw)
-    return F.load_audio(src, sr, name=getattr(src, 'name', None) or '<audio bytes>', **kw)
+        src = name = str(src)
+    else: name = getattr(src, 'name', None) or '<audio bytes>'
+    n = len(src) if isinstance(src, (bytes, bytearray)) else None
+    try: return F.load_audio(src, sr, name=name, **kw)
+    except F.AudioError as e:
+        if 'possibly a pipe' not in str(e) and 'File does not exist' not in str(e): raise
+        size = f"{n:,} bytes" if n is not None else 'the data'  # libsndfile's words for an unknown format name no file
+        raise F.AudioError(f"Cannot decode audio {name}: {size} in no audio format soundfile reads (not audio, or cut short)") from None
 
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
             *,
             sr:int|None=None, # sample rate of an array `src` (default: the model's)
             threshold:float=0.5, # top probability below this is flagged `low_confidence`
-            timeout:float=30.0, # seconds, for URLs
+            timeout:float=30.0, # seconds for the whole fetch of a URL
+            max_bytes:int=200_000_000, # largest URL body accepted
+            min_speech:float=MIN_SPEECH, # seconds of sound (above `silence_db`) needed for a language; less: `no_speech`
+            silence_db:float=SILENCE_DB, # dBFS (RMS of 20 ms frames) below which the input is silence
            ) -> Prediction:
-    "Languages of `src` sorted by probability (windows averaged), with a low-confidence flag."
+    "Languages of `src` sorted by probability (windows averaged), with low-confidence and no-speech flags."
     lm = _as_model(model)
     cfg = lm.feature_cfg
-    y = load_waveform(src, cfg, src_sr=sr, timeout=timeout)
+    y = load_waveform(src, replace(cfg, audio_norm=None), src_sr=sr, timeout=timeout, max_bytes=max_bytes)  # level as recorded
     if y.size == 0: raise ValueError("Empty audio: nothing to classify")
+    speech = active_seconds(y, cfg.sr, silence_db=silence_db)
+    if speech < min_speech:  # silence, hiss or a blip: no language is given to it
+        return Prediction([], low_confidence=True, threshold=threshold, n_windows=0, duration=len(y)/cfg.sr,
+                          no_speech=True, speech=speech)
+    y = F.normalize_audio(y, cfg.audio_norm, cfg.rms_db)
     wins, padded = F.clip_windows(y, cfg)
     keep = ~np.asarray(padded, bool)
     if keep.any(): wins = wins[keep]
@@ -789,4 +804,4 @@ def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../mod
     order = np.argsort(-probs, kind='stable')
     pairs = [(lm.langs[i], float(probs[i])) for i in order]
     return Prediction(pairs, low_confidence=bool(pairs[0][1] < threshold), threshold=threshold,
-                      n_windows=len(wins), duration=len(y)/cfg.sr)
+                      n_windows=len(wins), duration=len(y)/cfg.sr, speech=speech)

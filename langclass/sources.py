@@ -10,12 +10,12 @@ from pathlib import Path, PurePosixPath
 import numpy as np, soundfile as sf
 from tqdm import tqdm
 from .core import Clip, LANGUAGES, lang_code, merge_catalog
-from .store import Store, open_store, raw_key, read_store_catalog, write_store_catalog
+from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog, sha256_file, write_store_catalog
 
 # %% auto #0
-__all__ = ['AUDIO_EXTS', 'CV_TSVS', 'FORMATS', 'source_slug', 'import_clip_id', 'corpus_lang', 'scan_folders', 'cv_locale_dirs',
-           'scan_commonvoice', 'scan_manifest', 'detect_format', 'probe_audio', 'summarize', 'format_summary',
-           'ImportReport', 'import_corpus', 'tone_corpus', 'plot_summary']
+__all__ = ['AUDIO_EXTS', 'CV_TSVS', 'FORMATS', 'SILENCE_DB', 'MIN_SPEECH', 'source_slug', 'import_clip_id', 'corpus_lang',
+           'scan_folders', 'cv_locale_dirs', 'scan_commonvoice', 'scan_manifest', 'detect_format', 'active_seconds',
+           'probe_audio', 'summarize', 'format_summary', 'ImportReport', 'import_corpus', 'tone_corpus', 'plot_summary']
 
 # %% ../nbs/06_sources.ipynb #19816a6f
 AUDIO_EXTS = ('.mp3', '.wav', '.flac', '.ogg')  # audio files the folder and manifest layouts pick up
@@ -173,19 +173,45 @@ def detect_format(path:str|Path) -> str:
     return 'commonvoice' if cv_locale_dirs(path) else 'folders'
 
 # %% ../nbs/06_sources.ipynb #9b37021e
-def probe_audio(path:str|Path) -> tuple[str, float]:
-    "`(sha256, duration in seconds)` of the audio file at `path`; a `ValueError` naming it if unreadable."
+SILENCE_DB = -50.  # frames quieter than this (RMS, dB relative to full scale) are silence
+MIN_SPEECH = 0.25  # seconds of sound a clip needs before any language is given to it
+
+def active_seconds(y:np.ndarray, # waveform, mono or [samples, channels], not normalised
+                   sr:int, # its sample rate, Hz
+                   *, silence_db:float=SILENCE_DB, # a frame quieter than this (dBFS, RMS) is silence
+                   frame_s:float=0.02, # frame length, s
+                  ) -> float:
+    "Seconds of `y` in frames louder than `silence_db` (what could be speech; a partial last frame is not counted)."
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2: y = y.mean(axis=1)
+    hop = max(1, int(round(frame_s*sr))); n = y.size // hop
+    if n == 0: return 0.
+    rms = np.sqrt(np.mean(y[:n*hop].reshape(n, hop)**2, axis=1))
+    return float(np.count_nonzero(rms > 10**(silence_db/20)) * hop / sr)
+
+# %% ../nbs/06_sources.ipynb #8db8952c
+def probe_audio(path:str|Path, # the audio file
+                *, max_bytes:int=500_000_000, # larger files are rejected before anything is read
+                min_speech:float=MIN_SPEECH, # seconds of sound (above `silence_db`) a clip needs
+                silence_db:float=SILENCE_DB, # dBFS below which a 20 ms frame is silence
+               ) -> tuple[str, float]:
+    "`(sha256, duration in seconds)` of the audio file at `path`; a `ValueError` naming it if unreadable, silent or too short."
     path = Path(path)
     if not path.is_file(): raise ValueError(f"{path}: file not found")
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+    size = path.stat().st_size
+    if size > max_bytes: raise ValueError(f"{path}: {size:,} bytes, more than the limit of {max_bytes:,} for one clip")
     try:
-        info = sf.info(io.BytesIO(data))
-        frames, sr = info.frames, info.samplerate
-        if not 0 < frames < 2**62: frames = sum(len(b) for b in sf.blocks(io.BytesIO(data), blocksize=65536))
+        with sf.SoundFile(path) as f:
+            sr, frames, active, hop = f.samplerate, 0, 0., max(1, int(round(0.02*f.samplerate)))
+            while len(b := f.read(hop*500, dtype='float32', always_2d=True)):  # (`blocks` pads to the announced length)
+                frames += len(b); active += active_seconds(b, sr, silence_db=silence_db)
     except Exception as e: raise ValueError(f"{path}: not readable as audio ({type(e).__name__})") from None
     if not frames or not sr: raise ValueError(f"{path}: holds no audio")
-    return sha, round(frames / sr, 3)
+    dur = round(frames / sr, 3)
+    if dur < min_speech: raise ValueError(f"{path}: too short ({dur:g} s; a clip needs {min_speech:g} s of speech)")
+    if active < min_speech:
+        raise ValueError(f"{path}: no speech ({active:.2f} s of {dur:g} s above {silence_db:g} dBFS; a clip needs {min_speech:g} s)")
+    return sha256_file(path), dur
 
 # %% ../nbs/06_sources.ipynb #04d7a427
 def summarize(clips) -> list[dict]:
@@ -215,23 +241,34 @@ class ImportReport:
     unchanged: int = 0  # clips already in the catalog as they are
     duplicates: list = field(default_factory=list)  # (file, clip_id of the clip with the same bytes)
     skipped: list = field(default_factory=list)  # (file, reason)
+    conflicts: list = field(default_factory=list)  # (file, its languages): listed with two labels, not imported
     warnings: list = field(default_factory=list)  # messages
     summary: list = field(default_factory=list)  # `summarize` rows of the imported clips
 
     def __str__(self):
         head = (f"Imported {self.path} ({self.format}) into {self.store}: {self.added} new, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {len(self.duplicates)} duplicate, {len(self.skipped)} skipped")
+                f"{self.unchanged} unchanged, {len(self.duplicates)} duplicate, {len(self.skipped)} skipped"
+                + (f", {len(self.conflicts)} conflicting" if self.conflicts else ''))
         lines = [head, format_summary(self.summary)] if self.summary else [head]
         lines += [f"skipped {f}: {r}" for f, r in self.skipped]
+        lines += [f"conflict {f}: listed as {' and '.join(ls)}, not imported" for f, ls in self.conflicts]
         lines += [f"duplicate {f}: same audio as {c}" for f, c in self.duplicates[:20]]
         if len(self.duplicates) > 20: lines.append(f"... and {len(self.duplicates) - 20} more duplicates")
         return '\n'.join(lines + [f"warning: {w}" for w in self.warnings])
     __repr__ = __str__
 
 # %% ../nbs/06_sources.ipynb #295068ac
-def _save(store, changed):
-    "Merge `changed` into the catalog as it is now (another process may have added clips meanwhile)."
-    write_store_catalog(store, merge_catalog(read_store_catalog(store), changed))
+def _inside(f:Path, root:Path) -> bool:
+    "Whether the file `f`, symlinks resolved, lies under the folder `root`."
+    try: return f.resolve().is_relative_to(root)
+    except (OSError, RuntimeError): return False
+
+def _conflicts(items) -> tuple[list, dict]:
+    "`items` without files listed with two languages, and `{file: languages}` of those."
+    langs = {}
+    for f, c in items: langs.setdefault(f.absolute(), set()).add(c.lang)
+    bad = {f: ls for f, ls in langs.items() if len(ls) > 1}
+    return [(f, c) for f, c in items if f.absolute() not in bad], bad
 
 def import_corpus(path:str|Path, # corpus: a folder (Common Voice release or locale, folders layout) or a manifest
                   store:Store|str|None=None, # store (or its URI) whose catalog receives the clips; None: the data home
@@ -241,6 +278,9 @@ def import_corpus(path:str|Path, # corpus: a folder (Common Voice release or loc
                   copy:bool=True, # copy the audio into the store's `raw/{lang}/{clip_id}.{ext}`
                   progress:bool=True, # show a progress bar
                   checkpoint:int=1000, # write the catalog every this many new clips
+                  allow_outside:bool=False, # import files outside the corpus root (`../`, absolute paths, symlinks out)
+                  max_bytes:int=500_000_000, # larger files are skipped without being read
+                  min_speech:float=MIN_SPEECH, # seconds of sound a clip needs (shorter or silent clips are skipped)
                  ) -> tuple[list[Clip], ImportReport]:
     "Import the labelled audio at `path` into `store`'s catalog: the clips of the corpus now in it, and a report."
     path = Path(path).expanduser()
@@ -248,14 +288,18 @@ def import_corpus(path:str|Path, # corpus: a folder (Common Voice release or loc
     fmt = detect_format(path) if format == 'auto' else format
     if fmt not in FORMATS: raise ValueError(f"Unknown corpus format {format!r}: use 'auto', {', '.join(map(repr, FORMATS))}")
     store = open_store(store)
-    items = _SCANNERS[fmt](path, source)
+    items, bad = _conflicts(_SCANNERS[fmt](path, source))
     rep = ImportReport(str(path), fmt, store.uri)
+    rep.conflicts = [(str(f), sorted(ls)) for f, ls in bad.items()]
+    root = (path if path.is_dir() else path.parent).resolve()
     catalog = read_store_catalog(store)
     by_id = {c.clip_id: c for c in catalog}
     by_sha = {c.sha256: c.clip_id for c in catalog if c.sha256}
-    done, changed, pending = [], [], 0
+    writer, done, changed, pending = CatalogWriter(store), [], [], 0
     for f, clip in tqdm(items, desc=f"import {path.name}", unit='clip', disable=not progress):
-        try: clip.sha256, clip.duration = probe_audio(f)
+        if not allow_outside and not _inside(f, root):
+            rep.skipped.append((str(f), f"outside the corpus root {root} (allow it with allow_outside=True, --allow-outside)")); continue
+        try: clip.sha256, clip.duration = probe_audio(f, max_bytes=max_bytes, min_speech=min_speech)
         except ValueError as e:
             rep.skipped.append((str(f), str(e).removeprefix(f"{f}: "))); continue
         if by_sha.get(clip.sha256, clip.clip_id) != clip.clip_id:
@@ -264,18 +308,21 @@ def import_corpus(path:str|Path, # corpus: a folder (Common Voice release or loc
         if copy: clip.key = raw_key(clip, f.suffix)
         old = by_id.get(clip.clip_id)
         new = merge_catalog([old], [clip])[0] if old else clip
-        if copy and store.size(new.key) != f.stat().st_size:
+        same = old is not None and old.sha256 == clip.sha256 and old.key == new.key and store.size(new.key) == f.stat().st_size
+        if copy and not same:
             try: store.put_file(new.key, f)
             except Exception as e:
                 rep.skipped.append((str(f), f"could not copy to {new.key} ({type(e).__name__}: {e})")); continue
+        if old is not None and old.key and old.key != new.key and copy:
+            store.delete(old.key); rep.warnings.append(f"{f}: language {old.lang} -> {new.lang}, moved to {new.key}")
         by_id[new.clip_id], by_sha[new.sha256] = new, new.clip_id
         done.append(new)
         if old is None: rep.added += 1
         elif new != old: rep.updated += 1
         else: rep.unchanged += 1; continue
         changed.append(new); pending += 1
-        if pending >= checkpoint: _save(store, changed); changed, pending = [], 0
-    if changed: _save(store, changed)
+        if pending >= checkpoint: writer.update(changed); changed, pending = [], 0
+    writer.update(changed)
     n_unknown = sum(not c.speaker_id for c in done)
     if n_unknown:
         msg = (f"{n_unknown} clip(s) of {path} have no known speaker: each is its own group, so speaker-disjoint "

@@ -4,20 +4,22 @@
 
 # %% ../nbs/02_store.ipynb #f0895ce3
 from __future__ import annotations
-import base64, hashlib, io, json, os, re, shutil, tempfile, threading, time
+import base64, hashlib, io, json, os, re, secrets, shutil, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Iterable
-from .core import Clip, atomic_write, catalog_from_csv, catalog_to_csv, data_home
+from .core import Clip, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, update_catalog
 
 # %% auto #0
-__all__ = ['CATALOG_KEY', 'raw_key', 'feature_key', 'model_prefix', 'check_key', 'Store', 'LocalStore', 'open_store',
-           'read_store_catalog', 'write_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'S3Store',
-           'SyncReport', 'sync']
+__all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'raw_key', 'feature_key', 'model_prefix', 'check_key', 'Store', 'LocalStore',
+           'open_store', 'read_store_catalog', 'write_store_catalog', 'CatalogWriter', 'update_store_catalog',
+           'compact_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'redact_url', 'printable', 'S3Store',
+           'SyncReport', 'sync', 'fetch_url']
 
 # %% ../nbs/02_store.ipynb #0543b480
 CATALOG_KEY = 'catalog.csv'
+CATALOG_PARTS = 'catalog.d/'  # per-writer catalog parts (S3 stores)
 
 def raw_key(clip:Clip, ext:str='mp3') -> str:
     "Store key of a clip's audio: `raw/{lang}/{clip_id}.{ext}`."
@@ -73,6 +75,8 @@ class Store:
         return {k: (self.size(k), None) for k in self.list(prefix)}
 
 # %% ../nbs/02_store.ipynb #0ba17d25
+_NOT_KEYS = ('.part', '.lock')  # file suffixes in a folder store that are not keys
+
 class LocalStore(Store):
     "A store in a local folder: key `a/b.mp3` is the file `root/a/b.mp3`."
     def __init__(self, root:str|Path):
@@ -113,10 +117,10 @@ class LocalStore(Store):
     def delete(self, key): self._path(key).unlink(missing_ok=True)
     def local_path(self, key): return self._path(key)
     def list(self, prefix=''):
-        "Keys under `prefix`, sorted; `.part` files (writes in progress) are not keys."
+        "Keys under `prefix`, sorted; `.part` files (writes in progress) and `.lock` files are not keys."
         base = self.root/prefix.rsplit('/', 1)[0] if '/' in prefix else self.root
         if not base.is_dir(): return iter(())
-        keys = (p.relative_to(self.root).as_posix() for p in base.rglob('*') if p.is_file() and not p.name.endswith('.part'))
+        keys = (p.relative_to(self.root).as_posix() for p in base.rglob('*') if p.is_file() and not p.name.endswith(_NOT_KEYS))
         return iter(sorted(k for k in keys if k.startswith(prefix)))
     def _scan(self, prefix=''):
         "`{key: (size, mtime_ns)}` under `prefix`, in one walk of the folder."
@@ -124,7 +128,7 @@ class LocalStore(Store):
         out, n = {}, len(str(self.root)) + 1
         for dirpath, _, files in os.walk(base):
             for f in files:
-                if f.endswith('.part'): continue
+                if f.endswith(_NOT_KEYS): continue
                 p = os.path.join(dirpath, f); k = p[n:].replace(os.sep, '/')
                 if k.startswith(prefix):
                     st = os.stat(p); out[k] = (st.st_size, st.st_mtime_ns)
@@ -147,14 +151,56 @@ def open_store(uri:str|Path|Store|None=None, # folder, `s3://bucket/prefix`, a `
     return LocalStore(s)
 
 # %% ../nbs/02_store.ipynb #080e46fb
-def read_store_catalog(store:Store, key:str=CATALOG_KEY) -> list[Clip]:
-    "The catalog in `store` (empty if there is none yet)."
-    if not store.exists(key): return []
+def _read_catalog_key(store:Store, key:str) -> list[Clip]:
     return catalog_from_csv(store.get_bytes(key).decode('utf-8'), f"{store.uri.rstrip('/')}/{key}")
+
+def read_store_catalog(store:Store, key:str=CATALOG_KEY) -> list[Clip]:
+    "The catalog in `store` (empty if there is none yet), with the parts of concurrent writers merged in."
+    for attempt in range(6):
+        parts = sorted(k for k in store.list(CATALOG_PARTS) if k.endswith('.csv')) if key == CATALOG_KEY else []
+        clips = _read_catalog_key(store, key) if store.exists(key) else []
+        try:
+            for k in parts: clips = merge_catalog(clips, _read_catalog_key(store, k))
+            return clips
+        except Exception:  # a part folded into catalog.csv meanwhile, or caught while its writer rewrites it: read again
+            if attempt == 5: raise
+            time.sleep(0.05 * 2**attempt)
 
 def write_store_catalog(store:Store, clips:Iterable[Clip], key:str=CATALOG_KEY):
     "Write `clips` as the catalog of `store`, atomically."
     store.put_bytes(key, catalog_to_csv(clips).encode('utf-8'))
+
+# %% ../nbs/02_store.ipynb #e075946a
+class CatalogWriter:
+    "One writer's updates to the catalog of `store`, never losing another writer's rows (a lock on folders, a part of its own elsewhere)."
+    def __init__(self, store:Store|str|Path|None):
+        self.store = open_store(store)
+        self.key = f"{CATALOG_PARTS}{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}.csv"
+        self.rows: dict[str, Clip] = {}  # what this writer wrote (its part, on S3)
+
+    def update(self, clips:Iterable[Clip]):
+        "Merge `clips` into the store's catalog."
+        clips = list(clips)
+        if not clips: return
+        if isinstance(self.store, LocalStore): update_catalog(self.store.root/CATALOG_KEY, clips); return
+        self.rows = {c.clip_id: c for c in merge_catalog(self.rows.values(), clips)}
+        self.store.put_bytes(self.key, catalog_to_csv(self.rows.values()).encode('utf-8'))
+    def __repr__(self): return f"CatalogWriter({self.store.uri!r}, {len(self.rows)} rows)"
+
+# %% ../nbs/02_store.ipynb #45d6e4e0
+def update_store_catalog(store:Store|str|Path, clips:Iterable[Clip]):
+    "Merge `clips` into the catalog of `store` (safe with concurrent writers)."
+    CatalogWriter(store).update(clips)
+
+# %% ../nbs/02_store.ipynb #0c8ea116
+def compact_store_catalog(store:Store|str|Path) -> int:
+    "Fold the writers' parts into `catalog.csv` and delete them (run it when no writer is running); the parts folded."
+    store = open_store(store)
+    parts = [k for k in store.list(CATALOG_PARTS) if k.endswith('.csv')]
+    if parts:
+        write_store_catalog(store, read_store_catalog(store))
+        for k in parts: store.delete(k)
+    return len(parts)
 
 # %% ../nbs/02_store.ipynb #8021bf68
 _BUCKET_RE = re.compile(r'[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]')
@@ -191,6 +237,16 @@ def _meta_sha(head:dict) -> str|None:
     "The sha256 recorded in an object's metadata (servers differ in the case of metadata names)."
     return {k.lower(): v for k, v in (head.get('Metadata') or {}).items()}.get('sha256')
 
+# %% ../nbs/02_store.ipynb #0d746627
+def redact_url(url:str) -> str:
+    "`url` with any `user:password@` replaced by `***@`, for messages and logs."
+    return re.sub(r'^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@', r'\1***@', str(url))
+
+# %% ../nbs/02_store.ipynb #252102d1
+def printable(s:str) -> str:
+    "`s` with control characters escaped (`\\x1b`, `\\n` ...), safe to print on a terminal."
+    return ''.join(ch if ch.isprintable() else ch.encode('unicode_escape').decode('ascii') for ch in str(s))
+
 # %% ../nbs/02_store.ipynb #2a7bfad2
 _AUTH_CODES = {'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', '403', 'Forbidden'}
 
@@ -225,7 +281,7 @@ class S3Store(Store):
             client = session.client('s3', endpoint_url=endpoint_url, config=cfg,
                                     region_name=region or session.region_name or 'us-east-1')
         self.client = client
-        self.endpoint = client.meta.endpoint_url
+        self.endpoint = redact_url(client.meta.endpoint_url)  # messages never show a user:password@ of the URL
         self.transfer_config = TransferConfig(multipart_threshold=multipart_threshold, multipart_chunksize=multipart_chunksize,
                                               max_concurrency=max_concurrency)
         self._tm, self._lock, self._bucket_ok = None, threading.Lock(), False
@@ -408,25 +464,32 @@ class _HashCache:
 # %% ../nbs/02_store.ipynb #bf63bca3
 @dataclass
 class SyncReport:
-    "What a `sync` did."
+    "What a `sync` did (or, with `dry_run`, would do)."
     src: str
     dst: str
-    copied: list = field(default_factory=list)  # keys copied
+    copied: list = field(default_factory=list)  # keys copied (dry run: that would be)
     skipped: int = 0  # keys already identical in dst
     failed: dict = field(default_factory=dict)  # key -> error message
-    deleted: list = field(default_factory=list)  # keys deleted from dst (`delete=True`)
+    deleted: list = field(default_factory=list)  # keys deleted from dst (`delete=True`; dry run: that would be)
     bytes: int = 0  # bytes copied
     seconds: float = 0.0
+    dry_run: bool = False  # nothing was written
+    notes: list = field(default_factory=list)  # what was not done, and why
     @property
     def ok(self) -> bool: return not self.failed
     def summary(self) -> str:
-        mb = self.bytes/1e6
-        s = (f"sync {self.src} -> {self.dst}: {len(self.copied)} copied, {self.skipped} skipped, {len(self.failed)} failed"
-             + (f", {len(self.deleted)} deleted" if self.deleted else '')
+        mb, w = self.bytes/1e6, 'would be ' if self.dry_run else ''
+        s = (f"sync{' (dry run)' if self.dry_run else ''} {self.src} -> {self.dst}: {len(self.copied)} {w}copied, "
+             f"{self.skipped} skipped, {len(self.failed)} failed"
+             + (f", {len(self.deleted)} {w}deleted" if self.deleted else '')
              + f"; {mb:.1f} MB in {self.seconds:.2f} s ({mb/max(self.seconds, 1e-9):.1f} MB/s)")
-        for k, m in list(self.failed.items())[:20]: s += f"\n  FAILED {k}: {m}"
+        for k, m in list(self.failed.items())[:20]: s += f"\n  FAILED {printable(k)}: {printable(m)}"
         if len(self.failed) > 20: s += f"\n  ... and {len(self.failed) - 20} more"
-        return s
+        if self.dry_run:
+            for what, keys in (('copy', self.copied), ('delete', self.deleted)):
+                s += ''.join(f"\n  would {what} {printable(k)}" for k in keys[:20])
+                if len(keys) > 20: s += f"\n  ... and {len(keys) - 20} more to {what}"
+        return s + ''.join(f"\n  note: {n}" for n in self.notes)
     def __repr__(self): return self.summary()
 
 # %% ../nbs/02_store.ipynb #e4d81ebd
@@ -486,6 +549,26 @@ def _copy_key(src, dst, sc, dc, key, info, sha, uploaded:dict) -> None:
     finally:
         if tmpdir: shutil.rmtree(tmpdir, ignore_errors=True)
 
+# %% ../nbs/02_store.ipynb #5db33afc
+def _is_meta(key:str) -> bool:
+    "Whether `key` describes the store's content (the catalog, its parts, crawl state): `sync` copies those last."
+    return key == CATALOG_KEY or key.startswith((CATALOG_PARTS, 'crawl/'))
+
+def _check_delete(src:Store, dst:Store, sinfo:dict, dinfo:dict, prefix:str):
+    "Refuse a `delete=True` sync that would empty or wreck `dst`: a `ValueError` saying why."
+    under = f" under {prefix!r}" if prefix else ''
+    is_store = lambda st, info: CATALOG_KEY in info if not prefix else st.exists(CATALOG_KEY)
+    if not sinfo:
+        raise ValueError(f"sync --delete refused: the source {src.uri} holds no keys{under}, so all "
+                         f"{len(dinfo)} key(s){under} of {dst.uri} would be deleted")
+    if not is_store(src, sinfo):
+        raise ValueError(f"sync --delete refused: the source {src.uri} is not a langclass store (no {CATALOG_KEY} "
+                         "at its top): is it the right folder or prefix?")
+    if dinfo and not is_store(dst, dinfo):
+        raise ValueError(f"sync --delete refused: the destination {dst.uri} holds {len(dinfo)} key(s) but is not a "
+                         f"langclass store (no {CATALOG_KEY} at its top): they may belong to something else "
+                         "(a bucket root, a parent folder)")
+
 # %% ../nbs/02_store.ipynb #8f8ed177
 def sync(src:Store|str|Path, # source store or URI
          dst:Store|str|Path, # destination store or URI
@@ -493,23 +576,25 @@ def sync(src:Store|str|Path, # source store or URI
          workers:int=8, # keys transferred in parallel
          progress:bool=True, # show a progress bar and print a summary
          delete:bool=False, # delete keys of `dst` (under `prefix`) that `src` lacks
+         dry_run:bool=False, # only report what would be copied and deleted
          cache_dir:str|Path|None|bool=None, # hash cache folder; None: ~/.cache/langclass/sync; False: none
         ) -> SyncReport:
-    "Make `dst` hold the keys (under `prefix`) of `src` with the same bytes; copy only what differs."
+    "Make `dst` hold the keys (under `prefix`) of `src` with the same bytes; copy only what differs, the catalog last."
     from tqdm import tqdm
     t0 = time.monotonic()
     src, dst = open_store(src), open_store(dst)
     if prefix: check_key(prefix)
     folder = None if cache_dir is False else Path(cache_dir) if cache_dir else _cache_dir()
     sc, dc = _HashCache(src, folder), _HashCache(dst, folder)
-    rep = SyncReport(src.uri, dst.uri)
-    if isinstance(dst, LocalStore):
+    rep = SyncReport(src.uri, dst.uri, dry_run=dry_run)
+    if isinstance(dst, LocalStore) and not dry_run:
         for p in dst._parts(prefix): p.unlink(missing_ok=True)  # left by an interrupted run
     if isinstance(src, S3Store): src.check()
     if isinstance(dst, S3Store): dst.check()
     with ThreadPoolExecutor(2) as ex:
         fs, fd = ex.submit(src._scan, prefix), ex.submit(dst._scan, prefix)
         sinfo, dinfo = fs.result(), fd.result()
+    if delete: _check_delete(src, dst, sinfo, dinfo, prefix)
 
     uploaded = {}
     def job(key):
@@ -518,14 +603,13 @@ def sync(src:Store|str|Path, # source store or URI
         if di is not None and di[0] == info[0]:
             sha = _key_sha(src, sc, key, info)
             if sha is not None and sha == _key_sha(dst, dc, key, di): return False
-        _copy_key(src, dst, sc, dc, key, info, sha, uploaded)
+        if not dry_run: _copy_key(src, dst, sc, dc, key, info, sha, uploaded)
         return True
 
-    bar = tqdm(total=sum(i[0] for i in sinfo.values()), unit='B', unit_scale=True, disable=not progress,
-               desc=f"sync {len(sinfo)} keys", leave=False)
-    try:
+    def run(keys):
+        "Copy `keys` in parallel, then check the uploads' sizes in one listing of `dst`."
         with ThreadPoolExecutor(max(1, workers)) as ex:
-            futs = {ex.submit(job, k): k for k in sinfo}
+            futs = {ex.submit(job, k): k for k in keys}
             for f in as_completed(futs):
                 k = futs[f]
                 try:
@@ -542,10 +626,27 @@ def sync(src:Store|str|Path, # source store or URI
                     rep.failed[k] = f"IOError: after upload {dst.uri}{k} holds {got and got[0]} bytes, not {size}"
                     rep.copied.remove(k); rep.bytes -= size
                 else: dc.put(k, got, sha)
+            uploaded.clear()
+
+    data, meta = [k for k in sinfo if not _is_meta(k)], sorted(k for k in sinfo if _is_meta(k))
+    bar = tqdm(total=sum(i[0] for i in sinfo.values()), unit='B', unit_scale=True, disable=not progress,
+               desc=f"sync {len(sinfo)} keys", leave=False)
+    try:
+        run(data)  # the audio first: a catalog never lists audio its store lacks, even after a kill
+        if rep.failed:  # hold the catalog back rather than list audio that did not arrive
+            n = len(rep.failed)
+            for k in meta:
+                rep.failed[k] = (f"held back: {n} other key(s) failed and the catalog must not list audio "
+                                 f"that {dst.uri} lacks; rerun the sync")
+        else: run(meta)
         if delete:
-            for k in sorted(set(dinfo) - set(sinfo)):
-                try: dst.delete(k); rep.deleted.append(k)
-                except Exception as e: rep.failed[k] = f"delete: {type(e).__name__}: {e}"
+            gone = sorted(set(dinfo) - set(sinfo))
+            if rep.failed and gone: rep.notes.append(f"{len(gone)} key(s) of {dst.uri} not deleted: the sync had failures")
+            else:
+                for k in gone:
+                    if dry_run: rep.deleted.append(k); continue
+                    try: dst.delete(k); rep.deleted.append(k)
+                    except Exception as e: rep.failed[k] = f"delete: {type(e).__name__}: {e}"
     finally:
         bar.close()
         for c in (sc, dc):
@@ -554,3 +655,34 @@ def sync(src:Store|str|Path, # source store or URI
     rep.copied.sort(); rep.seconds = time.monotonic() - t0
     if progress: print(rep.summary())
     return rep
+
+# %% ../nbs/02_store.ipynb #c9a74e44
+def fetch_url(url:str, # an http(s) URL
+              *, timeout:float=30., # seconds for the whole fetch (connection, headers and body), not per read
+              max_bytes:int=200_000_000, # largest body accepted, bytes
+              connect_timeout:float=10., # seconds to connect, at most
+             ) -> bytes:
+    "The body of `url`, bounded in size and total time; a `ValueError` naming the URL if it cannot be had within them."
+    import requests, urllib3
+    where, end = redact_url(url), time.monotonic() + timeout
+    fail = lambda why: ValueError(f"Cannot fetch {where}: {why}")
+    buf = bytearray()
+    try:
+        with requests.get(url, stream=True, timeout=(min(connect_timeout, timeout), timeout)) as r:
+            if r.status_code >= 400: raise fail(f"HTTP {r.status_code} {r.reason}")
+            cl = r.headers.get('Content-Length', '')
+            if cl.isdigit() and int(cl) > max_bytes: raise fail(f"{int(cl):,} bytes announced, more than the limit of {max_bytes:,}")
+            sock = getattr(getattr(r.raw, '_connection', None), 'sock', None)
+            while True:
+                left = end - time.monotonic()
+                if left <= 0: raise TimeoutError
+                if sock is not None: sock.settimeout(left)
+                chunk = r.raw.read1(1 << 16, decode_content=True)
+                if not chunk: break
+                buf += chunk
+                if len(buf) > max_bytes: raise fail(f"more than the limit of {max_bytes:,} bytes")
+    except (TimeoutError, requests.Timeout, urllib3.exceptions.TimeoutError):
+        raise fail(f"not complete after {timeout:g} s ({len(buf):,} bytes received)") from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+        raise fail(type(e).__name__) from None
+    return bytes(buf)

@@ -88,10 +88,11 @@ def s3_server(buckets:tuple=(), # buckets to create before yielding
     port = free_port(host)
     key, secret = 'LC' + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
     cmd = [rclone_path(), 'serve', 's3', '--config', '', '--addr', f'{host}:{port}',
-           '--auth-key', f'{key},{secret}', '--vfs-cache-mode', 'off', '--log-level', 'ERROR', str(root)]
+           '--vfs-cache-mode', 'off', '--log-level', 'ERROR', str(root)]
+    env = {**os.environ, 'RCLONE_AUTH_KEY': f'"{key},{secret}"'}  # not on the command line, which `ps` shows to every user
     if dir_cache_time is not None: cmd[-1:-1] = ['--dir-cache-time', dir_cache_time]
     log = open(tmp/'server.log', 'wb')
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent, env=env)
     try:
         try: wait_port(host, port, timeout, proc)
         except (RuntimeError, TimeoutError) as e:
