@@ -18,6 +18,7 @@ from tqdm import tqdm
 from .core import Clip, lang_code
 from .store import Store, feature_key, raw_key
 from .augment import rng_for
+from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
 __all__ = ['FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synth_signal', 'clip_windows', 'logmel',
@@ -113,6 +114,12 @@ def normalize_audio(y:np.ndarray, # waveform
     else: raise ValueError(f"norm={norm!r}: use 'peak', 'rms' or None")
     return y if ref <= 1e-10 else (y * np.float32(target / ref)).astype(np.float32)
 
+def _decode_error(e:Exception, size:int|None) -> str:
+    "libsndfile's message, except where it misleads: for data in no format it knows it says the *file* does not exist."
+    msg = str(e)
+    if 'possibly a pipe' not in msg and 'File does not exist' not in msg: return msg
+    return f"{f'{size:,} bytes' if size is not None else 'the data'} in no audio format soundfile reads (not audio, or cut short)"
+
 def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a binary file object
                sr:int=16000, # target sample rate, Hz (None keeps the file's rate)
                *,
@@ -121,18 +128,20 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
                rms_db:float=-20.0, # RMS target for norm='rms', dBFS
               ) -> np.ndarray:
     "Decode `src` to a float32 mono waveform at `sr` Hz (an `AudioError` naming it if it does not decode)."
-    label = _src_name(src, name)
+    label, size = _src_name(src, name), None
     if isinstance(src, (bytes, bytearray, memoryview)):
+        size = len(src)
         if len(src) == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
         src = io.BytesIO(bytes(src))
     elif isinstance(src, (str, Path)):
         p = Path(src)
         if not p.is_file(): raise AudioError(f"Cannot decode audio {label}: no such file")
-        if p.stat().st_size == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
+        size = p.stat().st_size
+        if size == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
         src = str(p)
     try:  # read as librosa.load does: `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
         with sf.SoundFile(src) as f: native, y = f.samplerate, f.read(dtype='float32', always_2d=True)
-    except Exception as e: raise AudioError(f"Cannot decode audio {label}: {e}") from None
+    except Exception as e: raise AudioError(f"Cannot decode audio {label}: {_decode_error(e, size)}") from None
     if y.shape[0] == 0: raise AudioError(f"Cannot decode audio {label}: no samples in it")
     y = y[:, 0] if y.shape[1] == 1 else np.mean(y, axis=1)
     if not np.all(np.isfinite(y)): raise AudioError(f"Cannot decode audio {label}: non-finite samples")
@@ -322,9 +331,13 @@ def featurize_audio(src, # path, bytes or file object of one clip's audio
                     cfg:FeatureConfig=FeatureConfig(),
                     *,
                     name:str|None=None, # how errors name the audio
+                    min_speech:float=MIN_SPEECH, # seconds of sound above `SILENCE_DB` a clip needs (less: an `AudioError`, no features)
                    ) -> dict:
     "Decode `src` and compute its windows' features: {'features', 'padded', 'seconds'}."
-    y = load_audio(src, cfg.sr, name=name, norm=cfg.audio_norm, rms_db=cfg.rms_db)
+    y = load_audio(src, cfg.sr, name=name)  # the level as recorded: silence is judged before normalisation
+    if active_seconds(y, cfg.sr) < min_speech:
+        raise AudioError(f"No speech in {_src_name(src, name)}: {active_seconds(y, cfg.sr):.2f} s above {SILENCE_DB} dBFS of {len(y)/cfg.sr:.2f} s")
+    y = normalize_audio(y, cfg.audio_norm, cfg.rms_db)
     X, padded = _audio_features(y, cfg)
     return dict(features=X, padded=padded, seconds=len(y) / cfg.sr)
 

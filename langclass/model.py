@@ -769,12 +769,7 @@ def load_waveform(src, # path, http(s) URL, bytes, file object, or waveform arra
         if not Path(src).is_file(): raise FileNotFoundError(f"No audio file {src}")
         src = name = str(src)
     else: name = getattr(src, 'name', None) or '<audio bytes>'
-    n = len(src) if isinstance(src, (bytes, bytearray)) else None
-    try: return F.load_audio(src, sr, name=name, **kw)
-    except F.AudioError as e:
-        if 'possibly a pipe' not in str(e) and 'File does not exist' not in str(e): raise
-        size = f"{n:,} bytes" if n is not None else 'the data'  # libsndfile's words for an unknown format name no file
-        raise F.AudioError(f"Cannot decode audio {name}: {size} in no audio format soundfile reads (not audio, or cut short)") from None
+    return F.load_audio(src, sr, name=name, **kw)
 
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
