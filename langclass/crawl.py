@@ -67,6 +67,11 @@ def _page_lang(url:str, lang:str|None) -> str:
     if code is None: raise ValueError(f"{url}: no language for this page (pass `lang`)")
     return code
 
+def _author(a, name:str='') -> tuple[int|None, str]:
+    "The author number and name of an author link `a` (`spip.php?auteurN`, `id_auteur=N`); without a link, no number and `name`."
+    if a is None: return None, ' '.join(str(name or '').split())
+    return _num(r'auteur=?(\d+)', a.get('href')), _txt(a)
+
 def _clip(n, lang, url, *, mp3, title, author, date, tags, text, source) -> tuple[Clip|None, bool]:
     "A clip from parsed fields, and whether it is music."
     groups = {g: v for g, v in tags}
@@ -104,7 +109,7 @@ def parse_classic(html:str, # page text
         dl = next(iter(own('div.download a[href]')), None)
         tags = [(_num(r'groupe(\d+)', ' '.join(t.get('class', []))), _txt(t)) for t in own('.tags a')]
         c, is_music = _clip(n, lang, url, mp3=dl['href'] if dl else '', title=_txt(a),
-                            author=(_num(r'auteur(\d+)', au['href']) if au else None, _txt(au)),
+                            author=_author(au),
                             date=pub['title'][:10] if pub else '', tags=tags,
                             text=_txt(next(iter(own('.chapo')), None)), source='audio-lingua-classic')
         if is_music: music += 1
@@ -140,7 +145,7 @@ def parse_current(html:str, # page text
         src = next(iter(own('audio source[src]') or own('audio[src]')), None)
         mp3 = src['src'] if src else next((x['href'] for x in own('a[href]') if x['href'].lower().endswith('.mp3')), '')
         tags = [(_num(r'icon-tag(\d+)', ' '.join(t.select_one('i[class]')['class'])), _txt(t)) for t in own('div.fr-pt-2w a') if t.select_one('i[class]')]
-        c, is_music = _clip(n, lang, url, mp3=mp3, title=_txt(a), author=(_num(r'auteur(\d+)', au.get('href')) if au else None, _txt(au)),
+        c, is_music = _clip(n, lang, url, mp3=mp3, title=_txt(a), author=_author(au),
                             date=f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}" if m else '', tags=tags,
                             text=_txt(next(iter(own('figure.fr-quote blockquote')), None)), source='audio-lingua-current')
         if is_music: music += 1
@@ -151,12 +156,24 @@ def parse_current(html:str, # page text
 
 # %% ../nbs/05_crawl.ipynb #6a940485
 _DC = '{http://purl.org/dc/elements/1.1/}'
+_SPEAKER_LABEL = re.compile(r'^(?:auteur|autrice|auteure|locuteur|locutrice)(?:\s*[/·.]\s*\w+)?s?\s*:\s*', re.I)
+
+def _rss_description(html:str):
+    "The author link, the speaker named, and the text of an RSS item's description (without the paragraph naming the speaker)."
+    soup = BeautifulSoup(html or '', 'html.parser')
+    au, named, text = None, '', []
+    for p in soup.find_all('p') or [soup]:
+        t, a = _txt(p), p.select_one('a[href*=auteur]')
+        m = _SPEAKER_LABEL.match(t)
+        if a is None and not m: text.append(t); continue
+        if au is None and not named: au, named = a, t[m.end():] if m else ''
+    return au, named, ' '.join(t for t in text if t)
 
 def parse_rss(text:str|bytes, # the feed
-              url:str, # its URL
+              url:str, # its URL (a section's feed, `id_rubrique=N`, is paged with `debut_articles`)
               *, lang:str|None=None, # language of every item, when the items don't name their section
              ) -> Page:
-    "Clips of an RSS feed (a section's, or the site's newest items)."
+    "Clips, with their speakers, and next page of an RSS feed (a section's, or the site's newest items)."
     try: root = ET.fromstring(text.encode('utf-8') if isinstance(text, str) else text)
     except ET.ParseError as e: raise ValueError(f"{url}: not an RSS feed ({e})") from None
     clips, music, items = [], 0, root.findall('.//item')
@@ -167,20 +184,20 @@ def parse_rss(text:str|bytes, # the feed
         cats = [(c.get('domain') or '', (c.text or '').strip()) for c in it.findall('category')]
         sec = next((_num(r'rubrique(\d+)', d) for d, _ in cats if _num(r'rubrique(\d+)', d) is not None), None)
         code = get_language(lang).code if lang else (section_lang(sec) if sec is not None else None) or _page_lang(url, None)
-        desc = BeautifulSoup(it.findtext('description') or '', 'html.parser')
-        au = desc.select_one('a[href*=auteur]')
-        text = ' '.join(_txt(p) for p in desc.find_all('p') if 'author' not in p.get('class', []))
+        au, named, desc = _rss_description(it.findtext('description') or '')
         try: date = email.utils.parsedate_to_datetime(it.findtext('pubDate')).date().isoformat()
         except (TypeError, ValueError): date = ''
         enc = it.find('enclosure')
         tags = [(_num(r'^tag(\d+)$', d), v) for d, v in cats if re.fullmatch(r'tag\d+', d)]
         c, is_music = _clip(n, code, link, mp3=enc.get('url', '') if enc is not None else '', title=' '.join((it.findtext('title') or '').split()),
-                            author=(_num(r'auteur(\d+)', au['href']) if au else None, ' '.join((it.findtext(f'{_DC}creator') or _txt(au)).split())),
-                            date=date, tags=tags, text=text, source='audio-lingua-rss')
+                            author=_author(au, it.findtext(f'{_DC}creator') or named),
+                            date=date, tags=tags, text=desc, source='audio-lingua-rss')
         c.page_url = link
         if is_music: music += 1
         else: clips.append(c)
-    return Page(clips, None, [], len(items), music)
+    off = _num(r'debut_articles=(\d+)', url) or 0
+    nxt = _with_offset(url, off + len(items)) if items and _num(r'id_rubrique=(\d+)', url) is not None else None
+    return Page(clips, nxt, [], len(items), music)
 
 # %% ../nbs/05_crawl.ipynb #7512f593
 class FetchError(Exception):
@@ -412,17 +429,18 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
             if was_complete and feed is not None:
                 mine = [c for c in feed.clips if c.lang == lang.code]
                 if mine and all(c.clip_id in known for c in mine): rep.sections[lang.code] = 'unchanged'; continue
-            status, pages, queue = 'complete', 0, _start_urls(site, route, lang.section)
+            status, pages, queue, seen = 'complete', 0, _start_urls(site, route, lang.section), set()
             while queue and status in ('complete', 'stopped early'):
                 url, prev = queue.pop(0), None
                 while url:
                     if max_pages is not None and pages >= max_pages: status = 'partial'; break
                     bar.set_postfix_str(f"{lang.code} {url[len(site):]}"[:60])
-                    try: page = parse(f.get(url).text, url, lang=lang.code)
+                    try: body = f.get(url).text; page = parse(body, url, lang=lang.code)
                     except (FetchError, ValueError) as e: rep.errors.append((url, str(e))); status = 'failed'; break
                     pages += 1; rep.pages += 1; bar.update()
                     ids = [c.clip_id for c in page.clips]
-                    if ids and ids == prev: break  # the site repeats its last page
+                    if (ids and seen.issuperset(ids)) or body == prev: break  # a page that adds no new item: the site repeats a page
+                    seen.update(ids)
                     rep.music += page.music
                     new = [i for i in ids if i not in known and i not in found]
                     for c in page.clips:
@@ -432,7 +450,7 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
                     queue.extend(u for u in page.subpages if u not in queue)
                     save(force=False)
                     if was_complete and ids and not new: status = 'stopped early'; break
-                    prev, url = ids, page.next
+                    prev, url = body, page.next
             if status == 'complete' and rep.per_lang[lang.code] == 0: status = 'empty'  # pages, but no clip on them
             rep.sections[lang.code] = status
             save()

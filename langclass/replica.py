@@ -182,14 +182,15 @@ def malform(page:str) -> str:
 
 # %% ../nbs/04_replica.ipynb #2b1c19e9
 def rss_feed(title:str, arts:list[Article], base:str, *, lang_names:dict|None=None) -> str:
-    "An RSS 2.0 feed of `arts` whose links are absolute under `base`."
+    "An RSS 2.0 feed of `arts` whose links are absolute under `base`, each item naming its speaker as SPIP does."
     X = lambda s: html.escape(str(s), quote=False)
     out = [f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
            f'<channel><title>{X(title)}</title><link>{X(base)}</link><language>fr</language>']
     for a in arts:
         y, m, d = map(int, a.date.split('-'))
         pub = email.utils.format_datetime(datetime(y, m, d, 12, 0, tzinfo=timezone.utc))
-        desc = (f'<p>{_E(a.text)}</p>' if a.text else '') + f'<p class="author">par <a href="{base}spip.php?auteur{a.author}">{_E(a.speaker)}</a></p>'
+        who = f'<span class="vcard author"><a class="url fn spip_in" href="{base}spip.php?auteur{a.author}">{_E(a.speaker)}</a></span>'
+        desc = (f'<p>{_E(a.text)}</p>\n' if a.text else '') + f'<p>Auteur/Autrice : {who}</p>'
         cats = f'<category domain="{base}spip.php?rubrique{a.section}">{X((lang_names or {}).get(a.section, a.section))}</category>'
         cats += ''.join(f'<category domain="tag{g}">{X(v)}</category>' for g, v in _tags(a))
         out.append(f'<item><title>{X(a.title)}</title><link>{base}spip.php?article{a.n}</link>'
@@ -249,9 +250,10 @@ class Replica:
                  accordion:Iterable[str]=('fr', 'zh'), # languages whose current-site section is an accordion
                  crawl_delay:float|None=None, # Crawl-delay in robots.txt
                  feed_size:int=40, # items in the site-wide feed
+                 feed_page:int|None=10, # items per page of a section's feed (`&debut_articles=K`); None: all in one
                  host:str='127.0.0.1', port:int=0):
         self.articles = build_articles(items, music=music)
-        self.per_page, self.feed_size, self.host, self.port = per_page, feed_size, host, port
+        self.per_page, self.feed_size, self.feed_page, self.host, self.port = per_page, feed_size, feed_page, host, port
         self.accordion = {get_language(l).section for l in accordion}
         self.crawl_delay = crawl_delay
         self.robots = None  # robots.txt text; None: the default (with `crawl_delay`)
@@ -397,9 +399,9 @@ class Replica:
                 sec = int(q['id_rubrique']) if q['id_rubrique'].isdigit() else -1
                 arts = self.section(sec)
                 if not arts: return notfound
-                title = f"Audio Lingua - {names[sec]}"
-            else: arts, title = sorted(self.articles, key=lambda a: (a.date, a.n), reverse=True)[:self.feed_size], 'Audio Lingua'
-            return 200, rss_feed(title, arts, base, lang_names=names).encode(), 'application/rss+xml; charset=utf-8'
+                title, size = f"Audio Lingua - {names[sec]}", self.feed_page or len(arts)
+            else: arts, title, size = sorted(self.articles, key=lambda a: (a.date, a.n), reverse=True), 'Audio Lingua', self.feed_size
+            return 200, rss_feed(title, arts[off:off+size], base, lang_names=names).encode(), 'application/rss+xml; charset=utf-8'
         if q.get('page') == 'liste' and gen == 'current':
             sec = int(q.get('id_rubrique', '-1')) if q.get('id_rubrique', '').isdigit() else -1
             arts = self.section(sec, q.get('niveau', ''))
