@@ -21,7 +21,7 @@ what one change adds; `final-no-cmvn` takes CMVN out of the final one. Every run
 seed. Prints a table per fold and per language x source, and writes DIR/results.json.
 """
 from __future__ import annotations
-import argparse, csv, json, os, sys, time
+import argparse, json, os, sys, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,6 +50,10 @@ def configs():
                    f={**cur['f'], **ch.get('f', {})}, m={**cur['m'], **ch.get('m', {})})
         out[name] = cur
     out['final-no-cmvn'] = dict(cur, f={**cur['f'], 'normalize': False})
+    # not cumulative: the steps that helped somewhere, without those that hurt the random split
+    aug = dict(out['+augment'])
+    out['aug+mixing'] = dict(aug, mix=True)
+    out['aug+mixing+adversary'] = dict(aug, mix=True, m={**aug['m'], 'adversary': 'source'})
     return out
 
 def load_dev(store, root:Path):
@@ -61,17 +65,13 @@ def load_dev(store, root:Path):
     return [c for c in read_store_catalog(store) if c.source != SYNTH]
 
 def load_synth(store, out:Path, langs, speakers:int, seed:int):
-    "A small synthetic corpus (4-10 s clips, every voice in every language) imported as the source `synthetic-espeak`."
+    "A small synthetic corpus (4-10 s clips, every voice in every language) imported through its manifest (source `synthetic-espeak`)."
     from langclass.demo import build_corpus
     from langclass.sources import import_corpus
     from langclass.store import read_store_catalog
-    items = build_corpus(out/'synth-corpus', langs=langs, speakers_per_lang=speakers, clips_per_speaker=2, seed=seed,
-                         min_s=4.0, max_s=10.0, progress=False)
-    man = out/'synth-corpus'/'manifest.csv'
-    with open(man, 'w', newline='') as f:
-        w = csv.writer(f); w.writerow(['path', 'lang', 'source', 'speaker'])
-        for c, p in items: w.writerow([p.relative_to(man.parent), c.lang, SYNTH, c.speaker_id])
-    import_corpus(man, store, progress=False)
+    build_corpus(out/'synth-corpus', langs=langs, speakers_per_lang=speakers, clips_per_speaker=2, seed=seed,
+                 min_s=4.0, max_s=10.0, progress=False)
+    import_corpus(out/'synth-corpus'/'manifest.csv', store, progress=False)
     return [c for c in read_store_catalog(store) if c.source == SYNTH]
 
 def fold_score(lm, clips_test):
