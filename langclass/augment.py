@@ -5,7 +5,7 @@
 # %% ../nbs/07_augment.ipynb #804386be
 from __future__ import annotations
 import ast, io, math, zlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from functools import lru_cache
 import numpy as np

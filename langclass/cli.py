@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_cli.ipynb #905943d1
 from __future__ import annotations
-import argparse, contextlib, dataclasses, importlib, inspect, io, json, os, re, sys, time, warnings
+import argparse, contextlib, dataclasses, importlib, inspect, io, json, os, re, sys, warnings
 from pathlib import Path
 from typing import Iterable
 from . import __version__

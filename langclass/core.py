@@ -4,9 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #719057bb
 from __future__ import annotations
-import csv, fcntl, io, os, re, tempfile, time, dataclasses
+import csv, fcntl, io, os, re, time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, asdict, replace
+from dataclasses import dataclass, fields, asdict, replace
 from pathlib import Path
 from typing import Iterable
 

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
 from .core import Clip, DEFAULT_LANGS, LANGUAGES, get_language, merge_catalog
-from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog, write_store_catalog
+from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
 __all__ = ['SITES', 'USER_AGENT', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
@@ -280,7 +280,7 @@ class Fetcher:
             finally: hl.release()
             if not stream: r.content
         except requests.exceptions.Timeout as e: raise FetchError('timeout', url, type(e).__name__) from None
-        except requests.exceptions.ChunkedEncodingError as e: raise FetchError('truncated', url, 'body shorter than announced') from None
+        except requests.exceptions.ChunkedEncodingError: raise FetchError('truncated', url, 'body shorter than announced') from None
         except requests.exceptions.ConnectionError as e: raise FetchError('connection', url, type(e).__name__) from None
         except requests.exceptions.RequestException as e: raise FetchError('request', url, str(e)) from None
         with self._lock: self.by_status[r.status_code] += 1

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_demo.ipynb #919ba29b
 from __future__ import annotations
-import csv, hashlib, importlib, io, json, os, re, sys, time
+import csv, hashlib, importlib, io, json, os, sys, time
 from functools import lru_cache
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, replace
@@ -15,7 +15,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import fftconvolve, resample_poly
 from tqdm import tqdm
-from .core import Clip, DEFAULT_LANGS, get_language, lang_code, read_catalog, write_catalog, atomic_write, data_home
+from .core import Clip, DEFAULT_LANGS, lang_code, read_catalog, write_catalog, atomic_write, data_home
 from .speech import synth, mp3_bytes
 
 # %% auto #0
@@ -1144,7 +1144,7 @@ def run_demo(store=None, # a Store or URI for the pipeline's data; None: `out/st
     lap('train+evaluate')
     plots = {}
     for k, png in lm.figures.items(): plots[k.rsplit('.', 1)[0]] = atomic_write(out/k, png)
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     fig = plot_corpus(items, dpi=90); fig.savefig(out/'corpus.png.part', format='png'); plt.close(fig)
     os.replace(out/'corpus.png.part', out/'corpus.png'); plots['corpus'] = out/'corpus.png'
     held = test_c[0]

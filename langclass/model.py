@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 from keras import layers
-from .core import Clip, lang_code, LANGUAGES
+from .core import Clip, lang_code
 from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog, fetch_url
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 from . import features as F

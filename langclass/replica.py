@@ -5,7 +5,7 @@
 # %% ../nbs/04_replica.ipynb #6977e1a8
 from __future__ import annotations
 import email.utils, fnmatch, html, io, re, socket, struct, threading, time, unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np, soundfile as sf
 from tqdm import tqdm
 from .core import Clip, LANGUAGES, lang_code, merge_catalog
-from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog, sha256_file, write_store_catalog
+from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog, sha256_file
 
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'CV_TSVS', 'FORMATS', 'SILENCE_DB', 'MIN_SPEECH', 'source_slug', 'import_clip_id', 'corpus_lang',

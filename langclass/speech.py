@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_speech.ipynb #45031caa
 from __future__ import annotations
-import ctypes, _ctypes, io, os, threading
+import ctypes, _ctypes, io, threading
 from pathlib import Path
 from typing import BinaryIO
 import numpy as np

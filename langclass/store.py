@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64, hashlib, io, json, os, re, secrets, shutil, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterator, Iterable
 from .core import Clip, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, update_catalog
 
@@ -63,7 +63,6 @@ class Store:
     def open(self, key:str, mode:str='rb'):
         "A binary file object reading `key`."
         if mode != 'rb': raise ValueError("Stores open keys for reading only ('rb'); write with put_bytes/put_file")
-        import io
         return io.BytesIO(self.get_bytes(key))
     def __repr__(self): return f"{type(self).__name__}({self.uri!r})"
     @property

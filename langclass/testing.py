@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_testing.ipynb #70a5a35c
 from __future__ import annotations
-import os, secrets, shutil, signal, socket, subprocess, sys, sysconfig, tempfile, time
+import os, secrets, shutil, signal, socket, subprocess, sysconfig, tempfile, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
