@@ -4,16 +4,17 @@
 
 # %% ../nbs/08_features.ipynb #2dfac163
 from __future__ import annotations
-import io, json, hashlib, os, sys, time
+import contextlib, io, json, hashlib, os, sys, time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass, asdict, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
-import scipy.fft
+import scipy.fft, scipy.sparse
 import soundfile as sf
-import librosa
+import soxr
+from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
 from .core import Clip, lang_code
 from .store import Store, feature_key, raw_key
@@ -22,8 +23,8 @@ from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
 __all__ = ['FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synth_signal', 'clip_windows', 'logmel',
-           'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'featurize_audio', 'cached_clips',
-           'featurize_catalog', 'load_feature_file', 'load_features', 'spec_augment', 'make_dataset']
+           'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'featurize_audio',
+           'cached_clips', 'featurize_catalog', 'load_feature_file', 'load_features', 'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -120,6 +121,13 @@ def _decode_error(e:Exception, size:int|None) -> str:
     if 'possibly a pipe' not in msg and 'File does not exist' not in msg: return msg
     return f"{f'{size:,} bytes' if size is not None else 'the data'} in no audio format soundfile reads (not audio, or cut short)"
 
+def _resample(y, orig:int, target:int) -> np.ndarray:
+    "`y` from `orig` to `target` Hz with soxr's HQ filter, cut or zero-padded to `ceil(len(y) * target / orig)` samples: `librosa.resample(res_type='soxr_hq')`."
+    n = int(np.ceil(len(y) * (float(target) / orig)))
+    z = soxr.resample(y, orig, target, quality='soxr_hq')
+    z = z[:n] if len(z) >= n else np.pad(z, (0, n - len(z)))
+    return np.ascontiguousarray(z, dtype=np.float32)
+
 def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a binary file object
                sr:int=16000, # target sample rate, Hz (None keeps the file's rate)
                *,
@@ -146,7 +154,7 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
     y = y[:, 0] if y.shape[1] == 1 else np.mean(y, axis=1)
     if not np.all(np.isfinite(y)): raise AudioError(f"Cannot decode audio {label}: non-finite samples")
     y = np.ascontiguousarray(y, dtype=np.float32)
-    if sr and native != sr: y = librosa.resample(y, orig_sr=native, target_sr=sr, res_type='soxr_hq')
+    if sr and native != sr: y = _resample(y, native, sr)
     return normalize_audio(y, norm, rms_db)
 
 # %% ../nbs/08_features.ipynb #0c406d89
@@ -167,11 +175,21 @@ def synth_signal(seconds:float, # duration
     return (0.5 * y / (np.max(np.abs(y)) + 1e-9)).astype(np.float32)
 
 # %% ../nbs/08_features.ipynb #7b50ba30
+def _trim_bounds(y, top_db, frame_length, hop_length) -> tuple[int, int]:
+    "`librosa.effects.trim`'s interval: from the first to one hop past the last frame whose RMS is within `top_db` of the loudest."
+    h = frame_length // 2
+    fr = sliding_window_view(np.pad(y, (h, h)), frame_length)[::hop_length]
+    p = np.mean(np.square(fr), axis=-1)  # mean power of each centred frame, float32
+    db = 10 * np.log10(np.maximum(1e-10, p)) - 10 * np.log10(max(1e-10, float(p.max())))
+    nz = np.flatnonzero(db > -top_db)
+    if not nz.size: return 0, 0
+    return int(nz[0]) * hop_length, min(len(y), (int(nz[-1]) + 1) * hop_length)
+
 def _trim(y, cfg):
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1: raise ValueError(f"clip_windows wants a mono waveform, got shape {y.shape}")
     if cfg.trim_db is not None and y.size and np.any(y):
-        y, _ = librosa.effects.trim(y, top_db=cfg.trim_db, frame_length=cfg.n_fft, hop_length=cfg.hop_length)
+        a, b = _trim_bounds(y, cfg.trim_db, cfg.n_fft, cfg.hop_length); y = y[a:b]
     return y
 
 def _starts(n, cfg) -> list[int]:
@@ -193,14 +211,48 @@ def clip_windows(y:np.ndarray, # mono waveform at cfg.sr
         if cfg.pad == 'wrap' and n > 0: w = np.resize(y, W)
         else: w = np.pad(y, (0, W - n))
         return w[None].astype(np.float32), np.array([True])
-    frames = np.lib.stride_tricks.sliding_window_view(y, W)[_starts(n, cfg)]
+    frames = sliding_window_view(y, W)[_starts(n, cfg)]
     return np.ascontiguousarray(frames), np.zeros(len(frames), bool)
 
-# %% ../nbs/08_features.ipynb #7222a525
-@lru_cache(maxsize=16)
-def _mel_basis(sr, n_fft, n_mels, fmin, fmax):
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax).astype(np.float32)
+# %% ../nbs/08_features.ipynb #858d2211
+_F_SP, _MIN_LOG_HZ, _LOGSTEP = 200.0 / 3, 1000.0, np.log(6.4) / 27.0  # Slaney's mel scale: linear to 1 kHz, then logarithmic
 
+def _hz_to_mel(f):
+    f = np.asarray(f, np.float64)
+    return np.where(f >= _MIN_LOG_HZ, _MIN_LOG_HZ / _F_SP + np.log(np.maximum(f, _MIN_LOG_HZ) / _MIN_LOG_HZ) / _LOGSTEP, f / _F_SP)
+
+def _mel_to_hz(m):
+    m = np.asarray(m, np.float64)
+    return np.where(m >= _MIN_LOG_HZ / _F_SP, _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_HZ / _F_SP)), _F_SP * m)
+
+@lru_cache(maxsize=16)
+def _mel_basis(sr, n_fft, n_mels, fmin, fmax) -> np.ndarray:
+    "Slaney mel filterbank `[n_mels, 1 + n_fft // 2]` float32: `librosa.filters.mel(htk=False, norm='slaney')`."
+    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
+    ramps = np.subtract.outer(mel_f, np.fft.rfftfreq(n_fft, 1.0 / sr))
+    fdiff = np.diff(mel_f)
+    w = np.maximum(0, np.minimum(-ramps[:-2] / fdiff[:-1, None], ramps[2:] / fdiff[1:, None])).astype(np.float32)
+    w *= (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]  # rounded to float32 before and after scaling, as librosa does
+    return w
+
+@lru_cache(maxsize=16)
+def _mel_sparse(sr, n_fft, n_mels, fmin, fmax): return scipy.sparse.csr_array(_mel_basis(sr, n_fft, n_mels, fmin, fmax))
+
+# %% ../nbs/08_features.ipynb #334f4b90
+@lru_cache(maxsize=16)
+def _hann(n): return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)  # periodic, float64: scipy's get_window('hann', n), as librosa.stft uses
+
+def _stft_power(x, n_fft:int, hop_length:int, center:bool=True, n_frames:int|None=None) -> np.ndarray:
+    "Power spectrogram `[..., 1 + n_fft // 2, frames]` float32 of `x`: `abs(librosa.stft(x, pad_mode='constant'))**2`, one real FFT."
+    x = np.asarray(x, np.float32)
+    if center: x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(n_fft // 2, n_fft // 2)])
+    fr = sliding_window_view(x, n_fft, axis=-1)[..., ::hop_length, :]  # [..., frames, n_fft], a view
+    if n_frames is not None: fr = fr[..., :n_frames, :]
+    S = scipy.fft.rfft(fr * _hann(n_fft), axis=-1, workers=1)  # windowed and transformed in float64, as librosa does
+    P = np.square(S.real); P += np.square(S.imag)
+    return np.swapaxes(P, -1, -2).astype(np.float32, order='C')  # bins × frames, contiguous for the sparse product
+
+# %% ../nbs/08_features.ipynb #9d2554ce
 def _power_to_db(M, cfg):
     D = 10.0 * np.log10(np.maximum(np.float32(1e-10), M))
     if cfg.top_db is not None:
@@ -208,11 +260,13 @@ def _power_to_db(M, cfg):
     return D.astype(np.float32)
 
 def _mel_power(x, cfg, n_frames=None, center=True):
-    "Mel power `[..., n_mels, frames]` of `x` (one STFT)."
-    S = librosa.stft(x, n_fft=cfg.n_fft, hop_length=cfg.hop_length, center=center, pad_mode='constant')
-    if n_frames is not None: S = S[..., :n_frames]
-    P = np.square(S.real); P += np.square(S.imag)
-    return np.matmul(_mel_basis(cfg.sr, cfg.n_fft, cfg.n_mels, float(cfg.fmin), float(cfg.fmax)), P)
+    "Mel power `[..., n_mels, frames]` of `x` (one STFT; the filterbank as a sparse product)."
+    P = _stft_power(x, cfg.n_fft, cfg.hop_length, center=center, n_frames=n_frames)
+    B = _mel_sparse(cfg.sr, cfg.n_fft, cfg.n_mels, float(cfg.fmin), float(cfg.fmax))
+    if P.ndim == 2: return B @ P
+    out = np.empty(P.shape[:-2] + (cfg.n_mels, P.shape[-1]), np.float32)
+    for i in np.ndindex(P.shape[:-2]): out[i] = B @ P[i]
+    return out
 
 def logmel(windows:np.ndarray, # [..., samples] waveforms at cfg.sr
            cfg:FeatureConfig=FeatureConfig(),
@@ -220,6 +274,7 @@ def logmel(windows:np.ndarray, # [..., samples] waveforms at cfg.sr
     "Log-mel power in dB, `[..., n_mels, frames]` (librosa's layout), as `power_to_db(melspectrogram(...))`."
     return _power_to_db(_mel_power(np.asarray(windows, dtype=np.float32), cfg), cfg)
 
+# %% ../nbs/08_features.ipynb #09eeb44a
 def _clip_logmel(y, starts, cfg):
     "`logmel` of the windows of `y` at `starts` (multiples of hop_length), sharing the frames that overlapping windows have in common."
     W, hl, T, h = cfg.window_samples, cfg.hop_length, cfg.n_frames, cfg.n_fft // 2
@@ -235,19 +290,23 @@ def _clip_logmel(y, starts, cfg):
     M[:, :, t_hi + 1:] = _mel_power(tails, cfg, T - t_hi - 1, center=False)
     return _power_to_db(M, cfg)
 
+# %% ../nbs/08_features.ipynb #5c4572d0
 def mfcc_from_logmel(D:np.ndarray, # [..., n_mels, frames] log-mel in dB
                      n_mfcc:int=20, # coefficients kept
                     ) -> np.ndarray:
     "MFCCs `[..., n_mfcc, frames]` as `librosa.feature.mfcc` computes them: orthonormal DCT-II over the mel axis."
-    return scipy.fft.dct(D, axis=-2, type=2, norm='ortho')[..., :n_mfcc, :]
+    return scipy.fft.dct(D, axis=-2, type=2, norm='ortho', workers=1)[..., :n_mfcc, :]
 
+# %% ../nbs/08_features.ipynb #f88aed70
 def _deltas(X):
+    "First and second time derivatives of `X` `[..., frames]`: `librosa.feature.delta` (Savitzky–Golay, up to 9 frames wide)."
+    from scipy.signal import savgol_filter  # imported on first use: scipy.signal is slow to import
     T = X.shape[-1]
     width = min(9, T if T % 2 else T - 1)
     if width < 3: return np.zeros_like(X), np.zeros_like(X)
-    return (librosa.feature.delta(X, width=width, order=1, axis=-1),
-            librosa.feature.delta(X, width=width, order=2, axis=-1))
+    return tuple(savgol_filter(X, window_length=width, polyorder=o, deriv=o, axis=-1, mode='interp').astype(X.dtype) for o in (1, 2))
 
+# %% ../nbs/08_features.ipynb #7da1effe
 def _finish(D, cfg):
     "Features `[n_win, frames, features]` from log-mel `D` `[n_win, n_mels, frames]`: MFCC, deltas, normalisation."
     parts = []
@@ -262,15 +321,17 @@ def _finish(D, cfg):
         if cfg.cmvn != 'mean': X = X / np.maximum(X.std(axis=axes, keepdims=True), np.float32(1e-3))
     return np.ascontiguousarray(X, dtype=np.float32)
 
+# %% ../nbs/08_features.ipynb #dae2e5ed
 def window_features(windows:np.ndarray, # [n_win, window_samples] from `clip_windows`
                     cfg:FeatureConfig=FeatureConfig(),
                    ) -> np.ndarray:
-    "Features of each window, `[n_win, n_frames, n_features]` float32, as `cfg` says."
+    "Features of each window, `[n_win, n_frames, n_features]` float32, as `cfg` says (on one thread)."
     windows = np.asarray(windows, dtype=np.float32)
     if windows.ndim != 2 or windows.shape[1] != cfg.window_samples:
         raise ValueError(f"window_features wants [n_win, {cfg.window_samples}] windows, got {windows.shape}")
     return _finish(logmel(windows, cfg), cfg)
 
+# %% ../nbs/08_features.ipynb #c49e12aa
 def _audio_features(y, cfg):
     "(features, padded) of every window of `y`, sharing the STFT frames of overlapping windows when they can."
     y = _trim(y, cfg)
@@ -279,13 +340,13 @@ def _audio_features(y, cfg):
     starts = _starts(len(y), cfg)
     share = (len(starts) > 1 and cfg.hop_samples < W and all(s % hl == 0 for s in starts)
              and -(-h // hl) < (W - h) // hl)
-    if not share: return window_features(np.lib.stride_tricks.sliding_window_view(y, W)[starts], cfg), np.zeros(len(starts), bool)
+    if not share: return window_features(sliding_window_view(y, W)[starts], cfg), np.zeros(len(starts), bool)
     return _finish(_clip_logmel(y, starts, cfg), cfg), np.zeros(len(starts), bool)
 
 def audio_features(y:np.ndarray, # mono waveform at cfg.sr
                    cfg:FeatureConfig=FeatureConfig(),
                   ) -> np.ndarray:
-    "Features of every window of one waveform: `window_features(clip_windows(y, cfg)[0], cfg)`, faster."
+    "Features of every window of one waveform: `window_features(clip_windows(y, cfg)[0], cfg)`, faster (on one thread)."
     return _audio_features(y, cfg)[0]
 
 # %% ../nbs/08_features.ipynb #d74a4060
@@ -313,6 +374,15 @@ def plot_clips(clips:dict, # {label: mono waveform at cfg.sr}
         fig.colorbar(im, ax=row[2]); row[2].set(title=f'MFCC 1–{cfg.n_mfcc - 1} (c0 not shown)', ylabel='coefficient')
     fig.tight_layout()
     return fig
+
+# %% ../nbs/08_features.ipynb #739c77c1
+def limit_threads(n:int|None=1, # threads for the BLAS and OpenMP pools (None: leave them as they are)
+                 ):
+    "Limit this process's BLAS/OpenMP thread pools to `n` threads: inside a `with` block, or (called bare) from now on."
+    if n is None: return contextlib.nullcontext()
+    try: from threadpoolctl import threadpool_limits
+    except ImportError: return contextlib.nullcontext()
+    return threadpool_limits(max(1, int(n)))
 
 # %% ../nbs/08_features.ipynb #3834379b
 def _audio_key(clip:Clip) -> str: return clip.key or raw_key(clip)
@@ -349,14 +419,7 @@ def _job(args):
                                    config=np.array(json.dumps(cfg.to_dict(), sort_keys=True))), None
     except Exception as e: return clip_id, None, f"{type(e).__name__}: {e}"
 
-def _one_thread():
-    "A context limiting BLAS/OpenMP to one thread (idle BLAS threads spin and burn CPU on small matrices)."
-    try:
-        from threadpoolctl import threadpool_limits
-        return threadpool_limits(1)
-    except Exception:
-        import contextlib
-        return contextlib.nullcontext()
+def _one_thread(): return limit_threads(1)
 
 def _init_worker(): _one_thread()
 
