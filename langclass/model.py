@@ -8,7 +8,7 @@ import os
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import fnmatch, hashlib, io, json, math, tempfile, time, warnings
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields, asdict, replace
+from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
@@ -16,8 +16,8 @@ import tensorflow as tf
 import keras
 from keras import layers
 from .core import Clip, lang_code
-from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog, fetch_url
-from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
+from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog
+from .sources import MIN_SPEECH, SILENCE_DB
 from . import features as F
 from .features import FeatureConfig
 
@@ -25,7 +25,7 @@ from .features import FeatureConfig
 __all__ = ['SPLITS', 'ARTIFACT_FORMAT', 'ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'speaker_group',
            'SplitSummary', 'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history',
            'train', 'Evaluation', 'evaluate', 'plot_confusion', 'save_model', 'check_feature_config', 'load_model',
-           'list_models', 'Prediction', 'load_waveform', 'predict']
+           'list_models', 'predict']
 
 # %% ../nbs/09_model.ipynb #4234eaee
 @dataclass(frozen=True)
@@ -645,7 +645,16 @@ def plot_confusion(ev:Evaluation, *, normalize:bool=True, ax=None):
     return fig
 
 # %% ../nbs/09_model.ipynb #f9187709
-ARTIFACT_FORMAT = 1
+import weakref
+from . import infer as _I  # the LiteRT export and the TensorFlow-free predict
+ARTIFACT_FORMAT = _I.ARTIFACT_FORMAT
+_LITERT = weakref.WeakKeyDictionary()  # Keras model -> the `langclass.infer.Runner` of its LiteRT export
+
+def _runner(lm:LangModel) -> _I.Runner:
+    "The LiteRT runner of `lm`'s CNN: the artifact's export when it was loaded with one, else converted once in memory."
+    r = _LITERT.get(lm.model)
+    if r is None: r = _LITERT[lm.model] = _I.Runner(_I.export_litert(lm.model))
+    return r
 
 def save_model(lm:LangModel, # the trained model
                store:Store|str, # where to save it
@@ -659,6 +668,7 @@ def save_model(lm:LangModel, # the trained model
         p = Path(d)/'model.keras'
         lm.model.save(p)
         store.put_file(pre + 'model.keras', p)
+    store.put_bytes(pre + _I.EXPORT_FILE, _runner(lm).content)  # the same CNN for LiteRT: predict without TensorFlow
     for k, png in lm.figures.items(): store.put_bytes(pre + k, png)
     if lm.splits: store.put_bytes(pre + 'split.json', json.dumps(lm.splits).encode('utf-8'))
     conf = {'format': ARTIFACT_FORMAT, 'name': name, 'langs': list(lm.langs),
@@ -683,7 +693,7 @@ def load_model(store:Store|str, # where the artifact is
                *,
                feature_cfg:FeatureConfig|None=None, # if given, must equal the model's (else a clear error)
               ) -> LangModel:
-    "Load the artifact `name` from `store` (Keras safe mode)."
+    "Load the artifact `name` from `store` (Keras safe mode), with its LiteRT export for `predict`."
     store = open_store(store)
     pre = model_prefix(name)
     where = f"{store.uri.rstrip('/')}/{pre}"
@@ -704,6 +714,8 @@ def load_model(store:Store|str, # where the artifact is
         raise ValueError(f"{where}model.keras: input shape {model.input_shape[1:]} does not match its feature config {fcfg.input_shape}")
     if model.output_shape[-1] != len(conf['langs']):
         raise ValueError(f"{where}model.keras: {model.output_shape[-1]} outputs for {len(conf['langs'])} languages")
+    if store.exists(pre + _I.EXPORT_FILE): _LITERT[model] = _I.Runner(store.get_bytes(pre + _I.EXPORT_FILE))
+    else: warnings.warn(_I.reexport_hint(name, where), stacklevel=2)  # an artifact saved before exports existed
     figs = {k: store.get_bytes(pre + k) for k in conf.get('figures', []) if store.exists(pre + k)}
     splits = json.loads(store.get_bytes(pre + 'split.json')) if store.exists(pre + 'split.json') else {}
     lm = LangModel(model, tuple(conf['langs']), fcfg, ModelConfig.from_dict(conf['model_config']),
@@ -717,59 +729,17 @@ def list_models(store:Store|str) -> list[str]:
     return sorted(k.split('/')[1] for k in store.list('models/') if k.count('/') == 2 and k.endswith('/config.json'))
 
 # %% ../nbs/09_model.ipynb #3a906846
-class Prediction(list):
-    "Languages sorted by probability: a list of `(lang, prob)`; `.low_confidence` below the threshold, `.no_speech` (and empty) for silence."
-    def __init__(self, pairs, *, low_confidence:bool, threshold:float, n_windows:int, duration:float,
-                 no_speech:bool=False, speech:float|None=None):
-        super().__init__(pairs)
-        self.low_confidence, self.threshold, self.n_windows, self.duration = low_confidence, threshold, n_windows, duration
-        self.no_speech, self.speech = no_speech, speech  # speech: seconds of sound above the silence threshold
-    @property
-    def lang(self) -> str|None: return self[0][0] if self else None
-    @property
-    def prob(self) -> float: return self[0][1] if self else 0.0
-    def __repr__(self):
-        if self.no_speech: return f"Prediction(no speech: {self.speech or 0:.2f} s of sound in {self.duration:.2f}s)"
-        top = ', '.join(f"{l} {p:.3f}" for l, p in self[:3])
-        return f"Prediction({top}{', low confidence' if self.low_confidence else ''}; {self.n_windows} window(s), {self.duration:.1f}s)"
+from .infer import Prediction, load_waveform  # noqa: F401 (defined in `langclass.infer` (no TensorFlow); here for callers of this module)
 
-def _fetch(url:str, timeout:float, max_bytes:int=200_000_000) -> bytes:
-    "The bytes at `url`, within `timeout` seconds in all and `max_bytes` (`langclass.store.fetch_url`)."
-    return fetch_url(url, timeout=timeout, max_bytes=max_bytes)
-
-def _as_model(m) -> LangModel:
+def _as_model(m):
+    "A `LangModel` as it is; an artifact folder as a `langclass.infer.InferModel` (its LiteRT export: no Keras load)."
     if isinstance(m, LangModel): return m
     if isinstance(m, (str, Path)):
         p = Path(m)
         if (p/'config.json').is_file() and (p/'model.keras').is_file() and p.parent.name == 'models':
-            return load_model(LocalStore(p.parent.parent), p.name)
+            return _I.load_model(LocalStore(p.parent.parent), p.name)
         raise ValueError(f"{m}: not a model artifact folder (models/NAME/ with config.json and model.keras)")
     raise TypeError(f"Expected a LangModel or an artifact folder, got {type(m).__name__}")
-
-def load_waveform(src, # path, http(s) URL, bytes, file object, or waveform array
-                  cfg:FeatureConfig, # gives the sample rate and the waveform normalisation of training
-                  *,
-                  src_sr:int|None=None, # sample rate of an array `src` (default: `cfg.sr`)
-                  timeout:float=30.0, # seconds for the whole fetch of a URL
-                  max_bytes:int=200_000_000, # largest URL body accepted
-                 ) -> np.ndarray:
-    "Mono float32 audio at `cfg.sr`, normalised as in training, from a path, URL, bytes, file or array."
-    sr, kw = cfg.sr, dict(norm=cfg.audio_norm, rms_db=cfg.rms_db)
-    if isinstance(src, np.ndarray):
-        y = np.asarray(src, dtype=np.float32)
-        if y.ndim == 2: y = y.mean(axis=int(np.argmin(y.shape)))
-        if y.ndim != 1: raise ValueError(f"Expected a 1-D (or 2-D multichannel) waveform, got shape {src.shape}")
-        if src_sr and src_sr != sr:
-            import librosa
-            y = librosa.resample(y, orig_sr=src_sr, target_sr=sr).astype(np.float32)
-        return F.normalize_audio(y, **kw)
-    if isinstance(src, str) and src.startswith(('http://', 'https://')):
-        src, name = _fetch(src, timeout, max_bytes), src
-    elif isinstance(src, (str, Path)):
-        if not Path(src).is_file(): raise FileNotFoundError(f"No audio file {src}")
-        src = name = str(src)
-    else: name = getattr(src, 'name', None) or '<audio bytes>'
-    return F.load_audio(src, sr, name=name, **kw)
 
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
@@ -781,22 +751,8 @@ def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../mod
             min_speech:float=MIN_SPEECH, # seconds of sound (above `silence_db`) needed for a language; less: `no_speech`
             silence_db:float=SILENCE_DB, # dBFS (RMS of 20 ms frames) below which the input is silence
            ) -> Prediction:
-    "Languages of `src` sorted by probability (windows averaged), with low-confidence and no-speech flags."
-    lm = _as_model(model)
-    cfg = lm.feature_cfg
-    y = load_waveform(src, replace(cfg, audio_norm=None), src_sr=sr, timeout=timeout, max_bytes=max_bytes)  # level as recorded
-    if y.size == 0: raise ValueError("Empty audio: nothing to classify")
-    speech = active_seconds(y, cfg.sr, silence_db=silence_db)
-    if speech < min_speech:  # silence, hiss or a blip: no language is given to it
-        return Prediction([], low_confidence=True, threshold=threshold, n_windows=0, duration=len(y)/cfg.sr,
-                          no_speech=True, speech=speech)
-    y = F.normalize_audio(y, cfg.audio_norm, cfg.rms_db)
-    wins, padded = F.clip_windows(y, cfg)
-    keep = ~np.asarray(padded, bool)
-    if keep.any(): wins = wins[keep]
-    probs = np.concatenate([_forward(lm.model, F.window_features(wins[i:i+64], cfg))  # 64 windows at a time
-                            for i in range(0, len(wins), 64)]).mean(0)
-    order = np.argsort(-probs, kind='stable')
-    pairs = [(lm.langs[i], float(probs[i])) for i in order]
-    return Prediction(pairs, low_confidence=bool(pairs[0][1] < threshold), threshold=threshold,
-                      n_windows=len(wins), duration=len(y)/cfg.sr, speech=speech)
+    "Languages of `src` sorted by probability (windows averaged), with low-confidence and no-speech flags: `langclass.infer.predict` on the model's LiteRT export."
+    m = _as_model(model)
+    if isinstance(m, LangModel): m = _I.InferModel(_runner(m), tuple(m.langs), m.feature_cfg, m.meta.get('name') or 'default')
+    return _I.predict(m, src, sr=sr, threshold=threshold, timeout=timeout, max_bytes=max_bytes, min_speech=min_speech,
+                      silence_db=silence_db)
