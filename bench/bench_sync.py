@@ -1,18 +1,30 @@
 #!/usr/bin/env python
-"""Benchmark: `langclass.store.sync` against `aws s3 sync`, local folder -> local S3 server, same run.
+"""Benchmark: `langclass sync` against `aws s3 sync`, folder -> local S3 server -> folder, same run.
 
 Makes a corpus of real MP3 files (soundfile-encoded tones + noise at 320 kbit/s, cached in --corpus),
-starts rclone's S3 server on 127.0.0.1 with enforced credentials, then times for each tool, each in a
-fresh subprocess (interpreter start-up included for both): the first upload and a no-op re-sync.
-Prints a table with throughputs and ratios. Not a test: run it by hand.
+starts rclone's S3 server on 127.0.0.1 with enforced credentials, then, in rounds that alternate which
+tool goes first, times three things for each command line tool, each run a fresh subprocess of the
+same interpreter (`aws` from its `bin/`, `python -m langclass.cli`: start-up included on both sides,
+no shell shims), with the same concurrency (`--workers N` for langclass, `max_concurrent_requests = N` for aws):
 
-    python bench/bench_sync.py [--n 200] [--seconds 6.5] [--corpus /tmp/langclass-bench-mp3]
+- upload: the folder to an empty prefix;
+- no-op: the same sync again (nothing to copy);
+- download: the prefix to an empty folder.
+
+Prints every time with the machine's load average, then the medians, their ratios (aws time /
+langclass time: above 1 is langclass faster) and the goals of issue 22. Not a test: run it by hand.
+
+    python bench/bench_sync.py [--n 200] [--seconds 6.5] [--workers 10] [--rounds 5] [--baseline DIR]
+
+`--baseline DIR` adds a third tool: `langclass sync` of another copy of the package (DIR holds its
+`langclass/`, e.g. `git archive HEAD~3 langclass | tar -x -C DIR`), to show a change before/after.
 """
 from __future__ import annotations
-import argparse, os, secrets, shutil, subprocess, sys, tempfile, time
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
+
+GOALS = {'upload': 1.5, 'download': 1.5, 'no-op': 3.0}  # issue 22: aws time / langclass time
 
 def make_mp3(args):
     "Write one MP3 (a tone chord plus noise, distinct per index) unless it exists."
@@ -37,50 +49,69 @@ def make_corpus(root:Path, n:int, seconds:float) -> tuple[int, int]:
     with ProcessPoolExecutor(os.cpu_count() or 2) as ex: sizes = list(ex.map(make_mp3, jobs))
     return len(sizes), sum(sizes)
 
-from langclass.testing import s3_server  # rclone's S3 server, keys enforced
-
-def timed(cmd, env) -> float:
+def timed(cmd, env, cwd) -> float:
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    r = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     dt = time.perf_counter() - t0
-    if r.returncode: sys.exit(f"{cmd[0]} failed ({r.returncode}):\n{r.stdout[-2000:]}")
+    if r.returncode: sys.exit(f"{' '.join(cmd[:3])} failed ({r.returncode}):\n{r.stdout[-2000:]}")
     return dt
+
+def load() -> str: return '/'.join(f"{x:.1f}" for x in os.getloadavg())
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--n', type=int, default=200, help='number of MP3 files')
-    ap.add_argument('--seconds', type=float, default=6.5, help='seconds of audio per file (320 kbit/s)')
+    ap.add_argument('--seconds', type=float, default=6.5, help='seconds of audio per file (320 kbit/s: 6.5 s is 250 kB)')
     ap.add_argument('--corpus', default=str(Path(tempfile.gettempdir())/'langclass-bench-mp3'))
-    ap.add_argument('--workers', type=int, default=10, help='langclass sync workers (aws s3 sync: 10 concurrent requests)')
-    ap.add_argument('--rounds', type=int, default=2, help='rounds, alternating which tool goes first; medians reported')
+    ap.add_argument('--workers', type=int, default=10, help='concurrent transfers, both tools (aws s3 sync defaults to 10)')
+    ap.add_argument('--rounds', type=int, default=5, help='rounds, alternating which tool goes first; medians reported')
+    ap.add_argument('--baseline', help="folder holding another copy of the langclass package, timed as a third tool")
     a = ap.parse_args()
+    from langclass.testing import s3_server  # rclone's S3 server, keys enforced
     corpus = Path(a.corpus)
     t0 = time.perf_counter(); n, nbytes = make_corpus(corpus, a.n, a.seconds)
     mb = nbytes/1e6
     print(f"corpus: {n} MP3 files, {mb:.1f} MB in {corpus} ({time.perf_counter()-t0:.1f} s to make or find)")
-    aws = shutil.which('aws') or str(Path(sys.executable).parent/'aws')
-    with s3_server(buckets=('aws', 'langclass')) as srv, tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, **srv.env(), 'AWS_EC2_METADATA_DISABLED': 'true',
-               'AWS_REQUEST_CHECKSUM_CALCULATION': 'when_required', 'AWS_RESPONSE_CHECKSUM_VALIDATION': 'when_required',
-               'AWS_CONFIG_FILE': os.devnull, 'AWS_SHARED_CREDENTIALS_FILE': os.devnull}
-        lc = lambda r: [sys.executable, '-c', f"from langclass.store import sync; r = sync({str(corpus)!r}, 's3://langclass/r{r}', "
-                        f"workers={a.workers}, progress=False, cache_dir={str(Path(tmp)/'cache')!r}); assert r.ok, r"]
-        aw = lambda r: [aws, 's3', 'sync', str(corpus), f's3://aws/r{r}', '--endpoint-url', srv.endpoint_url, '--only-show-errors']
-        times = {'aws s3 sync': [], 'langclass sync': []}
+    aws = str(Path(sys.executable).parent/'aws')
+    if not Path(aws).exists(): sys.exit(f"{aws} not found: install awscli into {sys.executable}'s environment")
+    import langclass; here = str(Path(langclass.__file__).parent.parent)  # the package timed, unless --baseline
+    with s3_server(buckets=('bench',)) as srv, tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp/'aws-config').write_text(f"[default]\ns3 =\n    max_concurrent_requests = {a.workers}\n")
+        env = {**os.environ, **srv.env(), 'AWS_EC2_METADATA_DISABLED': 'true', 'AWS_CONFIG_FILE': str(tmp/'aws-config'),
+               'AWS_SHARED_CREDENTIALS_FILE': os.devnull, 'AWS_REQUEST_CHECKSUM_CALCULATION': 'when_required',
+               'AWS_RESPONSE_CHECKSUM_VALIDATION': 'when_required', 'XDG_CACHE_HOME': str(tmp/'cache')}
+        lc = [sys.executable, '-m', 'langclass.cli', 'sync']
+        tools = {'aws s3 sync': ([aws, 's3', 'sync'], ['--only-show-errors'], env),
+                 'langclass sync': (lc, ['--workers', str(a.workers), '--quiet'], {**env, 'PYTHONPATH': here})}
+        if a.baseline:
+            tools['langclass (baseline)'] = (lc, ['--workers', str(a.workers), '--quiet'],
+                                             {**env, 'PYTHONPATH': str(Path(a.baseline).absolute())})
+        times = {k: {'upload': [], 'no-op': [], 'download': []} for k in tools}
+        names = list(tools)
         for r in range(a.rounds):
-            tools = [('aws s3 sync', aw), ('langclass sync', lc)]
-            for name, cmd in (tools if r % 2 == 0 else tools[::-1]):
-                first = timed(cmd(r), env); noop = timed(cmd(r), env)
-                times[name].append((first, noop)); print(f"round {r}: {name}: upload {first:.2f} s, no-op {noop:.2f} s", flush=True)
-                bucket = name.split()[0]
-                objs = [o for p in srv.client().get_paginator('list_objects_v2').paginate(Bucket=bucket, Prefix=f'r{r}/') for o in p.get('Contents', [])]
-                assert len(objs) == n and sum(o['Size'] for o in objs) == nbytes, (name, len(objs))
-    import statistics
-    rows = {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for k, v in times.items()}
-    (a_first, a_noop), (l_first, l_noop) = rows['aws s3 sync'], rows['langclass sync']
-    print(f"\nmedians of {a.rounds} rounds\n| tool | upload s | MB/s | no-op re-sync s |\n|---|---|---|---|")
-    for name, (first, noop) in rows.items(): print(f"| {name} | {first:.2f} | {mb/first:.1f} | {noop:.2f} |")
-    print(f"\nthroughput ratio langclass/aws: {a_first/l_first:.2f}x; no-op ratio (aws time / langclass time): {a_noop/l_noop:.2f}x")
-    print(f"machine: {os.cpu_count()} cores (shared), {n} files, {mb:.1f} MB, each run a fresh subprocess")
+            order = names[r % len(names):] + names[:r % len(names)]
+            for name in order:
+                pre, post, e = tools[name]
+                uri, down = f"s3://bench/{name.split()[0]}-{r}/", str(tmp/f"down-{r}-{names.index(name)}")
+                l0 = load()
+                up = timed(pre + [str(corpus), uri] + post, e, tmp)
+                noop = timed(pre + [str(corpus), uri] + post, e, tmp)
+                dn = timed(pre + [uri, down] + post, e, tmp)
+                for k, v in (('upload', up), ('no-op', noop), ('download', dn)): times[name][k].append(v)
+                got = sorted(p.relative_to(down).as_posix() for p in Path(down).rglob('*.mp3'))
+                assert len(got) == n and sum((Path(down)/g).stat().st_size for g in got) == nbytes, (name, len(got))
+                print(f"round {r}: {name:22s} upload {up:.2f} s, no-op {noop:.2f} s, download {dn:.2f} s  (load {l0} -> {load()})", flush=True)
+                shutil.rmtree(down)
+    med = {k: {op: statistics.median(v) for op, v in d.items()} for k, d in times.items()}
+    print(f"\nmedians of {a.rounds} rounds; {n} files, {mb:.1f} MB, {a.workers} concurrent transfers each; "
+          f"{os.cpu_count()} cores, load now {load()}")
+    others = [k for k in names if k != 'aws s3 sync']
+    print('| | aws s3 sync | ' + ' | '.join(others) + ' | ' + ' | '.join(f'ratio aws/{k}' for k in others) + ' | goal |')
+    print('|---' * (3 + 2*len(others)) + '|')
+    for op in ('upload', 'download', 'no-op'):
+        aw = med['aws s3 sync'][op]
+        print(f"| {op} | {aw:.2f} s | " + ' | '.join(f"{med[k][op]:.2f} s" for k in others) + ' | '
+              + ' | '.join(f"{aw/med[k][op]:.2f}x" for k in others) + f" | {GOALS[op]:g}x |")
 
 if __name__ == '__main__': main()

@@ -18,18 +18,15 @@ import requests
 from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
-from .core import Clip, DEFAULT_LANGS, LANGUAGES, get_language, merge_catalog
+from .core import Clip, DEFAULT_LANGS, LANGUAGES, get_language, get_route, merge_catalog
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
-__all__ = ['SITES', 'USER_AGENT', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
+__all__ = ['USER_AGENT', 'PARSERS', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
            'parse_rss', 'FetchError', 'robots_delay', 'retry_after', 'Fetcher', 'CrawlReport', 'crawl', 'is_mp3',
            'DownloadReport', 'mp3_seconds', 'download', 'catalog_summary']
 
 # %% ../nbs/05_crawl.ipynb #f3c385b2
-SITES = {'classic': 'https://www.audio-lingua.eu/',             # SPIP site
-         'current': 'https://audio-lingua.ac-versailles.fr/',   # French state design system (DSFR)
-         'rss':     'https://www.audio-lingua.eu/'}             # feeds of the classic site
 USER_AGENT = (f"langclass/{langclass.__version__} (+https://github.com/langclass/langclass; "
               "spoken-language identification research; polite crawler)")
 
@@ -198,6 +195,9 @@ def parse_rss(text:str|bytes, # the feed
     off = _num(r'debut_articles=(\d+)', url) or 0
     nxt = _with_offset(url, off + len(items)) if items and _num(r'id_rubrique=(\d+)', url) is not None else None
     return Page(clips, nxt, [], len(items), music)
+
+# %% ../nbs/05_crawl.ipynb #ee601fac
+PARSERS = {'classic': parse_classic, 'current': parse_current, 'rss': parse_rss}  # page format -> parser
 
 # %% ../nbs/05_crawl.ipynb #7512f593
 class FetchError(Exception):
@@ -378,15 +378,11 @@ def _read_state(store):
 
 _STALE = ('http 404', 'http 410', 'not mp3', 'offsite redirect')  # download failures a new MP3 URL may cure
 
-def _start_urls(site, route, section):
-    if route == 'rss': return [f"{site}spip.php?page=backend&id_rubrique={section}"]
-    return [f"{site}spip.php?rubrique{section}"]
-
 # %% ../nbs/05_crawl.ipynb #43479990
 def crawl(site:str|None=None, # base URL of the site (None: the live site of `route`)
           langs:Iterable[str]=DEFAULT_LANGS, # languages (registry codes) whose sections to crawl
           *, store:Store|str|Path|None=None, # where the catalog (and crawl state) live; None: don't keep
-          route:str='classic', # 'classic', 'current' or 'rss'
+          route:str='classic', # a name in `ROUTES`: 'classic', 'current' or 'rss'
           rate:float=1.0, # requests per second to the host, at most
           max_pages:int|None=None, # pages per section, at most
           full:bool=False, # walk every page, ignoring what earlier crawls found
@@ -398,8 +394,8 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
           **fetch_kw, # passed to `Fetcher` (timeout, retries, backoff...)
          ) -> tuple[list[Clip], CrawlReport]:
     "Crawl `langs` on `route` of `site`; return the merged catalog and a report."
-    if route not in SITES: raise ValueError(f"Unknown route {route!r}: classic, current or rss")
-    site = (site or SITES[route]).rstrip('/') + '/'
+    rt = get_route(route)
+    site = (site or rt.site).rstrip('/') + '/'
     langs = [get_language(l) for l in langs]
     over = {get_language(k).code: int(v) for k, v in (sections or {}).items()}
     langs = [replace(l, section=over.get(l.code, l.section)) for l in langs]
@@ -412,7 +408,7 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
     known = {c.clip_id for c in old}
     state = _read_state(store); st = state.setdefault(f"{route} {site}", {})
     found: dict[str, Clip] = {}
-    parse = {'classic': parse_classic, 'current': parse_current, 'rss': parse_rss}[route]
+    parse, art = PARSERS[rt.pages], PARSERS[rt.articles]
     last, writer = [time.monotonic()], CatalogWriter(store) if store is not None else None
     def save(force=True):  # through a CatalogWriter: a download or import running beside loses nothing
         if store is not None and found and (force or time.monotonic() - last[0] > flush_every):
@@ -429,7 +425,7 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
             if was_complete and feed is not None:
                 mine = [c for c in feed.clips if c.lang == lang.code]
                 if mine and all(c.clip_id in known for c in mine): rep.sections[lang.code] = 'unchanged'; continue
-            status, pages, queue, seen = 'complete', 0, _start_urls(site, route, lang.section), set()
+            status, pages, queue, seen = 'complete', 0, [site + rt.start.format(section=lang.section)], set()
             while queue and status in ('complete', 'stopped early'):
                 url, prev = queue.pop(0), None
                 while url:
@@ -444,6 +440,7 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
                     rep.music += page.music
                     new = [i for i in ids if i not in known and i not in found]
                     for c in page.clips:
+                        c.source = rt.source
                         if c.clip_id not in found: rep.clips += 1; rep.per_lang[c.lang] += 1
                         found[c.clip_id] = c
                     rep.new += len(new)
@@ -461,7 +458,6 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
         codes = {l.code for l in langs}
         stale = [c for c in old if c.lang in codes and not c.sha256 and c.error.startswith(_STALE) and c.page_url
                  and c.clip_id not in found][:refresh]
-        art = parse_current if route == 'current' else parse_classic
         for c in stale:
             try: page = art(f.get(c.page_url).text, c.page_url, lang=c.lang)
             except (FetchError, ValueError) as e: rep.warnings.append((c.page_url, f"refresh of {c.clip_id}: {e}")); continue

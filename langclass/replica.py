@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit, parse_qs
 import numpy as np, soundfile as sf
-from .core import Clip, DEFAULT_LANGS, get_language
+from .core import Clip, DEFAULT_LANGS, get_language, get_route
 
 # %% auto #0
 __all__ = ['FAULT_KINDS', 'tone_mp3', 'sample_items', 'Article', 'build_articles', 'classic_item', 'current_card', 'classic_list',
@@ -278,9 +278,8 @@ class Replica:
     @property
     def url(self) -> str: return f"http://{self.host}:{self.port}/"
     def site_url(self, route:str='classic') -> str:
-        "Base URL of `route`: the classic site (also RSS) or the current one."
-        if route not in ('classic', 'current', 'rss'): raise ValueError(f"Unknown route {route!r}: classic, current or rss")
-        return self.url + ('current/' if route == 'current' else '')
+        "Base URL of `route` (a name in `ROUTES`): where its page format lives, the current site's under `current/`, the others' at the top."
+        return self.url + ('current/' if get_route(route).pages == 'current' else '')
     def __repr__(self): return f"Replica({self.url!r}, {len(self.articles)} articles)"
 
     # --- content
@@ -298,7 +297,7 @@ class Replica:
         codes = None if langs is None else {get_language(l).code for l in langs}
         return [Clip(f'al-{a.n}', a.lang, mp3_url=f"{base}IMG/mp3/{a.slug}.mp3", page_url=f"{base}spip.php?article{a.n}",
                      speaker_id=str(a.author), speaker=a.speaker, level=a.level, sex=a.sex, age=a.age,
-                     duration=float(a.duration), title=a.title, date=a.date, source=f'audio-lingua-{route}', text=a.text)
+                     duration=float(a.duration), title=a.title, date=a.date, source=get_route(route).source, text=a.text)
                 for a in sorted(self.articles, key=lambda a: f'al-{a.n}') if not a.music and (codes is None or a.lang in codes)]
     @property
     def clip_ids(self) -> dict[str, str]:

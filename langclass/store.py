@@ -4,18 +4,20 @@
 
 # %% ../nbs/02_store.ipynb #f0895ce3
 from __future__ import annotations
-import base64, hashlib, io, json, os, re, secrets, shutil, tempfile, threading, time
+import base64, hashlib, io, json, os, re, secrets, shutil, tempfile, threading, time, types
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Iterable
-from .core import Clip, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, update_catalog
+from fastcore.basics import patch
+from .core import Clip, atomic_path, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, update_catalog
 
 # %% auto #0
-__all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'raw_key', 'feature_key', 'model_prefix', 'check_key', 'Store', 'LocalStore',
-           'open_store', 'read_store_catalog', 'write_store_catalog', 'CatalogWriter', 'update_store_catalog',
-           'compact_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'redact_url', 'printable', 'S3Store',
-           'SyncReport', 'sync', 'fetch_url']
+__all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'S3_RETRIES', 'raw_key', 'feature_key', 'model_prefix', 'check_key', 'Store',
+           'LocalStore', 'open_store', 'read_store_catalog', 'write_store_catalog', 'CatalogWriter',
+           'update_store_catalog', 'compact_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'redact_url',
+           'printable', 's3_config', 'NoSuchBucket', 'S3Store', 'SyncReport', 'sync', 'fetch_url']
 
 # %% ../nbs/02_store.ipynb #0543b480
 CATALOG_KEY = 'catalog.csv'
@@ -88,10 +90,7 @@ class LocalStore(Store):
         atomic_write(self._path(key), data)
     def put_file(self, key, path, *, sha256=None):
         "Copy the file at `path` to `key` atomically."
-        dst = self._path(key); dst.parent.mkdir(parents=True, exist_ok=True)
-        part = dst.with_name(dst.name + '.part')
-        shutil.copyfile(path, part)
-        os.replace(part, dst)
+        with atomic_path(self._path(key)) as part: shutil.copyfile(path, part)
     def get_bytes(self, key):
         "The bytes under `key`."
         try: return self._path(key).read_bytes()
@@ -100,9 +99,7 @@ class LocalStore(Store):
         "Copy `key` to the local file `path` atomically."
         src, path = self._path(key), Path(path)
         if not src.is_file(): raise self._missing(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(path.name + '.part')
-        shutil.copyfile(src, part); os.replace(part, path)
+        with atomic_path(path) as part: shutil.copyfile(src, part)
         return path
     def open(self, key, mode='rb'):
         "A binary file object reading `key`."
@@ -246,18 +243,38 @@ def printable(s:str) -> str:
     "`s` with control characters escaped (`\\x1b`, `\\n` ...), safe to print on a terminal."
     return ''.join(ch if ch.isprintable() else ch.encode('unicode_escape').decode('ascii') for ch in str(s))
 
-# %% ../nbs/02_store.ipynb #2a7bfad2
+# %% ../nbs/02_store.ipynb #d5dc74e4
+S3_RETRIES = {'mode': 'standard', 'max_attempts': 5}  # botocore's retry policy for every S3 request (throttling, 5xx, resets)
+
+def s3_config(*, addressing_style:str='path', # 'path', 'virtual' or 'auto'
+              checksum:str='when_required', # request/response checksums: 'when_required' or 'when_supported'
+              max_attempts:int|None=None, # attempts per request; None: `S3_RETRIES`
+              connect_timeout:float=10, # seconds
+              read_timeout:float=60, # seconds
+              max_pool_connections:int=32, # HTTP connections kept open to the endpoint (one per worker thread, and more)
+             ):
+    "The botocore `Config` of every `S3Store` client: the retry policy (`S3_RETRIES`), timeouts, connection pool and checksums."
+    from botocore.config import Config
+    retries = {**S3_RETRIES, **({} if max_attempts is None else {'max_attempts': max_attempts})}
+    return Config(signature_version='s3v4', s3={'addressing_style': addressing_style}, retries=retries,
+                  connect_timeout=connect_timeout, read_timeout=read_timeout, max_pool_connections=max_pool_connections,
+                  request_checksum_calculation=checksum, response_checksum_validation=checksum)
+
+# %% ../nbs/02_store.ipynb #fd6ac503
 _AUTH_CODES = {'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', '403', 'Forbidden'}
 
+class NoSuchBucket(FileNotFoundError):
+    "The bucket of an `S3Store` does not exist at its endpoint."
+
 class S3Store(Store):
-    "A store in an S3 bucket under a prefix, through boto3 and its transfer manager."
+    "A store in an S3 bucket under a prefix, through botocore (boto3's core) and, for large objects, its transfer manager."
     def __init__(self, uri:str, # `s3://bucket/prefix`
                  *, endpoint_url:str|None=None, # S3-compatible service; None: AWS (or `$AWS_ENDPOINT_URL`)
                  region:str|None=None, # None: from the profile / `$AWS_DEFAULT_REGION`, else us-east-1
                  profile:str|None=None, # an `~/.aws` profile; None: `$AWS_PROFILE` or the default chain
                  addressing_style:str='path', # 'path', 'virtual' or 'auto'
-                 checksum:str='when_required', # boto3 request/response checksums: 'when_required' or 'when_supported'
-                 max_attempts:int=5, # attempts per request (standard retry mode)
+                 checksum:str='when_required', # request/response checksums: 'when_required' or 'when_supported'
+                 max_attempts:int|None=None, # attempts per request; None: `S3_RETRIES`
                  connect_timeout:float=10, # seconds
                  read_timeout:float=60, # seconds
                  multipart_threshold:int=16*2**20, # bytes above which uploads and downloads go in parts
@@ -265,24 +282,19 @@ class S3Store(Store):
                  max_concurrency:int=10, # threads of the transfer manager
                  client=None, # a ready boto3 S3 client (then the options above are not used)
                 ):
-        import boto3
-        from botocore.config import Config
-        from boto3.s3.transfer import TransferConfig
         self.bucket, self.prefix = parse_s3_uri(uri)
         self.uri = f"s3://{self.bucket}/{self.prefix}"
         if client is None:
-            cfg = Config(signature_version='s3v4', s3={'addressing_style': addressing_style},
-                         retries={'max_attempts': max_attempts, 'mode': 'standard'},
-                         connect_timeout=connect_timeout, read_timeout=read_timeout,
-                         max_pool_connections=max(10, 2*max_concurrency + 8),
-                         request_checksum_calculation=checksum, response_checksum_validation=checksum)
-            session = boto3.session.Session(profile_name=profile)
-            client = session.client('s3', endpoint_url=endpoint_url, config=cfg,
-                                    region_name=region or session.region_name or 'us-east-1')
+            import botocore.session  # (not boto3: the same credential chain, and a faster start for `langclass sync`)
+            cfg = s3_config(addressing_style=addressing_style, checksum=checksum, max_attempts=max_attempts,
+                            connect_timeout=connect_timeout, read_timeout=read_timeout,
+                            max_pool_connections=max(32, 2*max_concurrency + 8))
+            session = botocore.session.Session(profile=profile)
+            client = session.create_client('s3', endpoint_url=endpoint_url, config=cfg,
+                                           region_name=region or session.get_config_variable('region') or 'us-east-1')
         self.client = client
         self.endpoint = redact_url(client.meta.endpoint_url)  # messages never show a user:password@ of the URL
-        self.transfer_config = TransferConfig(multipart_threshold=multipart_threshold, multipart_chunksize=multipart_chunksize,
-                                              max_concurrency=max_concurrency)
+        self.multipart_threshold, self.multipart_chunksize, self.max_concurrency = multipart_threshold, multipart_chunksize, max_concurrency
         self._tm, self._lock, self._bucket_ok = None, threading.Lock(), False
 
     def __repr__(self): return f"S3Store({self.uri!r}, endpoint_url={self.endpoint!r})"
@@ -292,14 +304,15 @@ class S3Store(Store):
     def _where(self, key=None) -> str:
         return (f"key {key!r} in " if key is not None else '') + f"{self.uri} at endpoint {self.endpoint}"
 
-# %% ../nbs/02_store.ipynb #7804adb6
+# %% ../nbs/02_store.ipynb #f4b21541
+@patch
 def _s3_error(self:S3Store, e:Exception, key:str|None=None) -> Exception:
-    "A clear exception for the boto3 exception `e` raised while working on `key`."
+    "A clear exception for the boto3 exception `e` raised while working on `key` (`e` itself if it is none of boto3's)."
     import botocore.exceptions as bx
     if isinstance(e, bx.ClientError):
         err = e.response.get('Error', {}); code = str(err.get('Code', ''))
         status = e.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
-        if code == 'NoSuchBucket': return FileNotFoundError(f"No bucket {self.bucket!r} at endpoint {self.endpoint}")
+        if code == 'NoSuchBucket': return NoSuchBucket(f"No bucket {self.bucket!r} at endpoint {self.endpoint}")
         if code in ('NoSuchKey', '404', 'NotFound') or status == 404:
             return FileNotFoundError(f"No {self._where(key)}")
         if code in _AUTH_CODES or status == 403:
@@ -309,118 +322,141 @@ def _s3_error(self:S3Store, e:Exception, key:str|None=None) -> Exception:
     if isinstance(e, bx.NoCredentialsError):
         return PermissionError(f"No S3 credentials found by boto3's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                                f"AWS_PROFILE, ~/.aws) for {self._where(key)}")
-    if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError)):
+    if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError,
+                      bx.ResponseStreamingError)):
         return ConnectionError(f"Cannot reach S3 endpoint {self.endpoint} for {self._where(key)}: {type(e).__name__}")
     return e
 
-def _call(self:S3Store, op:str, key:str|None=None, **kw):
-    "`self.client.op(Bucket=..., Key=..., **kw)`, with clear errors."
-    if key is not None: kw['Key'] = self._k(key)
-    try: return getattr(self.client, op)(Bucket=self.bucket, **kw)
+# %% ../nbs/02_store.ipynb #e74909c6
+@patch
+@contextmanager
+def _errors(self:S3Store, key:str|None=None):
+    "Raise boto3's exceptions in the block as clear ones (`_s3_error`); a missing key first checks that the bucket exists."
+    try: yield
     except Exception as e:
         err = self._s3_error(e, key)
         if err is e: raise
-        if isinstance(err, FileNotFoundError) and key is not None and 'bucket' not in str(err): self.check()
+        if key is not None and type(err) is FileNotFoundError: self.check()  # a missing bucket says so, not 'no key'
         raise err from None
 
-def _check(self:S3Store) -> S3Store:
+# %% ../nbs/02_store.ipynb #7ec973ce
+@patch
+def _call(self:S3Store, op:str, key:str|None=None, **kw):
+    "`self.client.op(Bucket=..., Key=..., **kw)`, with clear errors."
+    if key is not None: kw['Key'] = self._k(key)
+    with self._errors(key): return getattr(self.client, op)(Bucket=self.bucket, **kw)
+
+# %% ../nbs/02_store.ipynb #bd7e3dc5
+@patch
+def check(self:S3Store) -> S3Store:
     "Check that the bucket exists and the credentials are accepted; a clear error if not."
-    try: self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
-    except Exception as e:
-        err = self._s3_error(e)
-        raise (err if err is not e else e) from None
+    with self._errors(): self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
     self._bucket_ok = True
     return self
 
-S3Store._s3_error, S3Store._call, S3Store.check = _s3_error, _call, _check
-
-# %% ../nbs/02_store.ipynb #8eed1dfe
+# %% ../nbs/02_store.ipynb #d69c14f5
+@patch
 def _transfer(self:S3Store):
-    "The store's boto3 transfer manager (one, shared by all threads)."
+    "The store's transfer manager for objects above `multipart_threshold` (one, shared by all threads)."
     with self._lock:
         if self._tm is None:
-            from boto3.s3.transfer import create_transfer_manager
-            self._tm = create_transfer_manager(self.client, self.transfer_config)
+            from s3transfer.manager import TransferConfig, TransferManager
+            self._tm = TransferManager(self.client, TransferConfig(
+                multipart_threshold=self.multipart_threshold, multipart_chunksize=self.multipart_chunksize,
+                max_request_concurrency=self.max_concurrency))
         return self._tm
 
+@patch
 def _head(self:S3Store, key:str) -> dict|None:
-    "The `head_object` answer for `key`, None if there is no such key."
+    "The `head_object` answer for `key`, None if there is no such key (a missing bucket is a `NoSuchBucket`)."
     try: return self._call('head_object', key)
-    except FileNotFoundError as e:
-        if 'No bucket' in str(e): raise
-        return None
+    except NoSuchBucket: raise
+    except FileNotFoundError: return None
 
-def _put_bytes(self:S3Store, key, data, *, sha256=None):
-    "Store `data` under `key` in one request, its sha256 in the metadata; the server checks its Content-MD5."
+# %% ../nbs/02_store.ipynb #3bf39b8a
+@patch
+def put_bytes(self:S3Store, key, data, *, sha256=None) -> str:
+    "Store `data` under `key` in one request, its sha256 in the metadata; the server checks its Content-MD5. The sha256."
     md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
     sha256 = sha256 or hashlib.sha256(data).hexdigest()
     self._call('put_object', key, Body=data, ContentMD5=md5, Metadata={'sha256': sha256})
     return sha256
 
-def _get_bytes(self:S3Store, key):
+@patch
+def get_bytes(self:S3Store, key):
     "The bytes under `key`."
     return self._call('get_object', key)['Body'].read()
 
-def _put_file(self:S3Store, key, path, *, sha256=None):
-    "Upload the file at `path` to `key` (in parts above the threshold), its sha256 in the metadata."
-    k = self._k(key)
-    if os.path.getsize(path) < self.transfer_config.multipart_threshold:  # one PUT, as the transfer manager would
+@patch
+def put_file(self:S3Store, key, path, *, sha256=None) -> str:
+    "Upload the file at `path` to `key` (read once; in parts above `multipart_threshold`), its sha256 in the metadata. The sha256."
+    if os.path.getsize(path) < self.multipart_threshold:  # one PUT, as the transfer manager would
         return self.put_bytes(key, Path(path).read_bytes(), sha256=sha256)
     sha256 = sha256 or sha256_file(path)
-    try: self._transfer().upload(str(path), self.bucket, k, extra_args={'Metadata': {'sha256': sha256}}).result()
-    except Exception as e:
-        err = self._s3_error(e, key)
-        if err is e: raise
-        raise err from None
+    with self._errors(key):
+        self._transfer().upload(str(path), self.bucket, self._k(key), extra_args={'Metadata': {'sha256': sha256}}).result()
     return sha256
 
-def _download(self:S3Store, key:str, f):
-    "Write the object `key` into the open binary file `f` (in parallel ranges above the threshold)."
-    try: self._transfer().download(self.bucket, self._k(key), f).result()
-    except Exception as e:
-        err = self._s3_error(e, key)
-        if err is e: raise
-        if isinstance(err, FileNotFoundError) and 'bucket' not in str(err): self.check()
-        raise err from None
+# %% ../nbs/02_store.ipynb #ab2dcf09
+@patch
+def _download(self:S3Store, key:str, f, *, size:int|None=None) -> dict|None:
+    "Write object `key` into the open binary file `f`: one GET when `size` is below `multipart_threshold` (its metadata returned), else parallel ranges."
+    if size is None or size >= self.multipart_threshold:
+        with self._errors(key): self._transfer().download(self.bucket, self._k(key), f).result()
+        return None
+    import botocore.exceptions as bx
+    mid_body = (bx.ReadTimeoutError, bx.ResponseStreamingError, bx.IncompleteReadError, ConnectionError, TimeoutError)
+    for attempt in range(S3_RETRIES['max_attempts']):
+        r = self._call('get_object', key)
+        try:
+            for chunk in r['Body'].iter_chunks(1 << 20): f.write(chunk)
+            return r.get('Metadata') or {}
+        except mid_body as e:  # the connection broke while the body came: fetch it again, from the start
+            if attempt == S3_RETRIES['max_attempts'] - 1:
+                err = self._s3_error(e, key)
+                if err is e: raise
+                raise err from None
+            f.seek(0); f.truncate()
 
-def _get_file(self:S3Store, key, path):
+@patch
+def get_file(self:S3Store, key, path) -> Path:
     "Download `key` to the local file `path` through `path.part`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + '.part')
-    try:
-        with open(part, 'wb') as f: self._download(key, f)
-        os.replace(part, path)
-    finally: part.unlink(missing_ok=True)
-    return path
+    with atomic_path(path) as part, open(part, 'wb') as f: self._download(key, f)
+    return Path(path)
 
-def _exists(self:S3Store, key): return self._head(key) is not None
-def _size(self:S3Store, key):
+# %% ../nbs/02_store.ipynb #57a4b404
+@patch
+def exists(self:S3Store, key): return self._head(key) is not None
+@patch
+def size(self:S3Store, key):
     h = self._head(key)
     return None if h is None else h['ContentLength']
-def _delete(self:S3Store, key): self._call('delete_object', key)
+@patch
+def delete(self:S3Store, key): self._call('delete_object', key)
 
+@patch
 def _pages(self:S3Store, prefix=''):
     "Pages of `list_objects_v2` under `prefix` (1,000 keys a page)."
-    pg = self.client.get_paginator('list_objects_v2')
-    try:
-        for page in pg.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix): yield page.get('Contents', [])
-    except Exception as e:
-        err = self._s3_error(e)
-        raise (err if err is not e else e) from None
+    with self._errors():
+        for page in self.client.get_paginator('list_objects_v2').paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+            yield page.get('Contents', [])
 
-def _list(self:S3Store, prefix=''):
+@patch
+def list(self:S3Store, prefix=''):
     "Keys under `prefix`, in S3's (sorted) order; pages through any number of keys."
     n = len(self.prefix)
     for page in self._pages(prefix):
         for o in page:
             if not o['Key'].endswith('/'): yield o['Key'][n:]
 
-def _scan_s3(self:S3Store, prefix=''):
+@patch
+def _scan(self:S3Store, prefix=''):
     "`{key: (size, etag)}` under `prefix`, from the listing alone."
     n = len(self.prefix)
     return {o['Key'][n:]: (o['Size'], _etag(o)) for page in self._pages(prefix) for o in page if not o['Key'].endswith('/')}
 
-def _abort_incomplete_uploads(self:S3Store, prefix:str='', *, older_than:float=0) -> list[str]:
+@patch
+def abort_incomplete_uploads(self:S3Store, prefix:str='', *, older_than:float=0) -> list[str]:
     "Abort multipart uploads under `prefix` begun more than `older_than` seconds ago (left by killed runs); their keys."
     import datetime as dt
     cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=older_than)
@@ -431,11 +467,6 @@ def _abort_incomplete_uploads(self:S3Store, prefix:str='', *, older_than:float=0
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=u['Key'], UploadId=u['UploadId'])
                 done.append(u['Key'][len(self.prefix):])
     return done
-
-S3Store.abort_incomplete_uploads = _abort_incomplete_uploads
-for _f in [_transfer, _head, _download, _pages]: setattr(S3Store, _f.__name__, _f)
-S3Store.put_bytes, S3Store.get_bytes, S3Store.put_file, S3Store.get_file = _put_bytes, _get_bytes, _put_file, _get_file
-S3Store.exists, S3Store.size, S3Store.delete, S3Store.list, S3Store._scan = _exists, _size, _delete, _list, _scan_s3
 
 # %% ../nbs/02_store.ipynb #321f344a
 def _cache_dir() -> Path:
@@ -505,12 +536,13 @@ def _key_sha(st:Store, cache:_HashCache, key:str, info:tuple) -> str|None:
     if sha: cache.put(key, info, sha)
     return sha
 
-def _copy_into(src:Store, key:str, part:Path):
-    "Write the bytes of `key` in `src` to the file `part`."
+def _copy_into(src:Store, key:str, part:Path, size:int) -> dict|None:
+    "Write the `size` bytes of `key` in `src` to the file `part`; for a small S3 object, the metadata that came with them."
     if isinstance(src, S3Store):
-        with open(part, 'wb') as f: src._download(key, f)
-    elif (p := src.local_path(key)) is not None: shutil.copyfile(p, part)
+        with open(part, 'wb') as f: return src._download(key, f, size=size)
+    if (p := src.local_path(key)) is not None: shutil.copyfile(p, part)
     else: part.write_bytes(src.get_bytes(key))
+    return None
 
 def _verify(part:Path, key:str, size:int, sha:str|None, src:Store) -> str:
     "sha256 of the fetched file `part`, after checking its size and hash against the source."
@@ -519,31 +551,30 @@ def _verify(part:Path, key:str, size:int, sha:str|None, src:Store) -> str:
     if sha and got != sha: raise IOError(f"sha256 mismatch for {key!r} from {src.uri}: got {got[:12]}…, expected {sha[:12]}…")
     return got
 
+def _fetch_verified(src:Store, sc:_HashCache, key:str, info:tuple, sha:str|None, part:Path) -> str:
+    "Fetch `key` of `src` into the file `part`, checked against `sha` (None: the hash the source records); its sha256."
+    meta = _copy_into(src, key, part, info[0])
+    if sha is None: sha = _meta_sha({'Metadata': meta}) if meta is not None else _key_sha(src, sc, key, info)
+    got = _verify(part, key, info[0], sha, src)
+    sc.put(key, info, got)
+    return got
+
 def _copy_key(src, dst, sc, dc, key, info, sha, uploaded:dict) -> None:
     "Copy one key from `src` to `dst`, verified, recording hashes in the caches `sc`, `dc`."
-    lp = src.local_path(key) if not isinstance(src, S3Store) else None
     if isinstance(dst, LocalStore):
-        if sha is None: sha = _key_sha(src, sc, key, info)  # expected hash (S3: from metadata)
-        path = dst.local_path(key); path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(path.name + '.part')
-        try:
-            _copy_into(src, key, part)
-            got = _verify(part, key, info[0], sha, src)
-            os.replace(part, path)
-        finally: part.unlink(missing_ok=True)
+        path = dst.local_path(key)
+        with atomic_path(path) as part: got = _fetch_verified(src, sc, key, info, sha, part)
         st = path.stat(); dc.put(key, (st.st_size, st.st_mtime_ns), got)
-        if sha is None: sc.put(key, info, got)
         return
+    lp = src.local_path(key) if not isinstance(src, S3Store) else None
     tmpdir = None
     try:
         if lp is None:  # not a local file: fetch it to a temporary file first
             tmpdir = tempfile.mkdtemp(prefix='langclass-sync-')
             lp = Path(tmpdir)/'obj'
-            if sha is None: sha = _key_sha(src, sc, key, info)
-            _copy_into(src, key, lp)
-            sha = _verify(lp, key, info[0], sha, src)
-        elif sha is None: sha = _key_sha(src, sc, key, info)
-        dst.put_file(key, lp, sha256=sha)
+            sha = _fetch_verified(src, sc, key, info, sha, lp)
+        got = dst.put_file(key, lp, sha256=sha)  # S3: hashes the bytes it reads (one read of the file)
+        if sha is None: sha = got or _key_sha(src, sc, key, info); sc.put(key, info, sha)
         uploaded[key] = (info[0], sha)  # checked against the listing of `dst` at the end
     finally:
         if tmpdir: shutil.rmtree(tmpdir, ignore_errors=True)
@@ -569,6 +600,14 @@ def _check_delete(src:Store, dst:Store, sinfo:dict, dinfo:dict, prefix:str):
                          "(a bucket root, a parent folder)")
 
 # %% ../nbs/02_store.ipynb #8f8ed177
+def _bar(show:bool, **kw):
+    "A tqdm progress bar; when not `show`, a stand-in that does nothing (and tqdm is not imported)."
+    if show:
+        from tqdm import tqdm
+        return tqdm(**kw)
+    nop = lambda *a, **k: None
+    return types.SimpleNamespace(update=nop, set_postfix=nop, close=nop)
+
 def sync(src:Store|str|Path, # source store or URI
          dst:Store|str|Path, # destination store or URI
          *, prefix:str='', # only keys starting with this
@@ -579,7 +618,6 @@ def sync(src:Store|str|Path, # source store or URI
          cache_dir:str|Path|None|bool=None, # hash cache folder; None: ~/.cache/langclass/sync; False: none
         ) -> SyncReport:
     "Make `dst` hold the keys (under `prefix`) of `src` with the same bytes; copy only what differs, the catalog last."
-    from tqdm import tqdm
     t0 = time.monotonic()
     src, dst = open_store(src), open_store(dst)
     if prefix: check_key(prefix)
@@ -588,9 +626,7 @@ def sync(src:Store|str|Path, # source store or URI
     rep = SyncReport(src.uri, dst.uri, dry_run=dry_run)
     if isinstance(dst, LocalStore) and not dry_run:
         for p in dst._parts(prefix): p.unlink(missing_ok=True)  # left by an interrupted run
-    if isinstance(src, S3Store): src.check()
-    if isinstance(dst, S3Store): dst.check()
-    with ThreadPoolExecutor(2) as ex:
+    with ThreadPoolExecutor(2) as ex:  # (the listings also check that the buckets exist and take the credentials)
         fs, fd = ex.submit(src._scan, prefix), ex.submit(dst._scan, prefix)
         sinfo, dinfo = fs.result(), fd.result()
     if delete: _check_delete(src, dst, sinfo, dinfo, prefix)
@@ -628,8 +664,7 @@ def sync(src:Store|str|Path, # source store or URI
             uploaded.clear()
 
     data, meta = [k for k in sinfo if not _is_meta(k)], sorted(k for k in sinfo if _is_meta(k))
-    bar = tqdm(total=sum(i[0] for i in sinfo.values()), unit='B', unit_scale=True, disable=not progress,
-               desc=f"sync {len(sinfo)} keys", leave=False)
+    bar = _bar(progress, total=sum(i[0] for i in sinfo.values()), unit='B', unit_scale=True, desc=f"sync {len(sinfo)} keys", leave=False)
     try:
         run(data)  # the audio first: a catalog never lists audio its store lacks, even after a kill
         if rep.failed:  # hold the catalog back rather than list audio that did not arrive
