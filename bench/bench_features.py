@@ -1,31 +1,41 @@
-"""Benchmark: featurize real MP3 clips (decode + log-mel + MFCC) with langclass vs a naive librosa loop.
+"""Benchmark: MP3 → log-mel + MFCC, langclass against librosa doing the same work under the same thread limits.
 
-    python bench/bench_features.py [--n 200] [--workers N] [--dir DIR]
+    python bench/bench_features.py [--n 120] [--rounds 4] [--dir DIR]
 
 The clips are real MP3 files of espeak-ng speech (`langclass.speech`) in the six default languages,
-6–20 s each at 22.05 kHz, made once and kept in DIR (default: $TMPDIR/langclass-bench-features).
-Both sides do the same work in the same run: decode to 16 kHz (soxr_hq), cut 10 s windows every 5 s,
-and compute a 64-band log-mel and 20 MFCCs per window.
+6–20 s each at 22.05 kHz, 64 kbit/s mono, made once and kept in DIR (default: $TMPDIR/langclass-bench-features).
+Every figure is per 10 s of audio. Both sides do the same work: decode to 16 kHz (soxr_hq), cut 10 s
+windows every 5 s, a 64-band log-mel (dB) and 20 MFCCs per window. Both run with BLAS/OpenMP limited
+to one thread per process (`threadpoolctl`), and they alternate: the clips are split into `--rounds`
+parts and each part runs through every method in turn, so that other work on a shared machine hits
+every method alike. The load average is printed before and after.
 
-- naive: one process; per clip `librosa.load`, then per window `librosa.feature.melspectrogram`
-  + `power_to_db` and `librosa.feature.mfcc(y=...)` (which computes its own STFT and mel again);
-  run as is (BLAS with its default threads) and again with BLAS limited to one thread
-  (`threadpoolctl`), since idle BLAS threads spinning on the small mel products cost CPU;
-- langclass: `featurize_catalog` (one STFT per window, overlapping windows sharing their frames, MFCC
-  from that log-mel, all cores, `.npz` cache written into the store); also with `workers=1` to
-  separate the algorithmic and the parallel gain.
+1. one clip after another in one process, no cache:
+   - langclass: `featurize_audio` (decode, one real FFT over the clip's frames shared by overlapping
+     windows, sparse mel product, MFCC from the log-mel);
+   - librosa: `librosa.load`, then per window `melspectrogram` → `power_to_db` → `mfcc(S=...)`:
+     one STFT per window, as a careful librosa user writes it;
+   - librosa, naive: the same but `mfcc(y=...)`, which takes a second STFT (the loop earlier
+     versions of this benchmark compared with);
+   - langclass `featurize_audio` again with no thread limit set, to show that it stays on one core.
+2. a catalog with a cold cache, on 1 and on 2 worker processes: langclass `featurize_catalog` against
+   the same loop with the librosa features above: the same process pool (fork, one thread per worker),
+   the same `.npz` (features, padded, seconds, config) written through the same `LocalStore`.
+3. where langclass's time goes: each step of `featurize_catalog`'s work for one clip, timed alone.
 
-Values are checked: every cached window equals the naive one (max |difference| printed).
+Values are checked: every langclass window equals the librosa one (max |difference| printed).
 """
 from __future__ import annotations
-import argparse, os, shutil, sys, tempfile, time
+import argparse, json, os, resource, shutil, sys, tempfile, time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
 import librosa
-from threadpoolctl import threadpool_limits
 from langclass.core import Clip, DEFAULT_LANGS
-from langclass.store import LocalStore, raw_key
-from langclass.features import FeatureConfig, featurize_catalog, load_features, clip_windows
+from langclass.store import LocalStore, raw_key, feature_key
+from langclass.features import (FeatureConfig, featurize_catalog, featurize_audio, load_features, clip_windows,
+                                load_audio, audio_features, limit_threads, _pool_context, _npz_bytes)
+from langclass.sources import active_seconds
 
 TEXTS = {
     'en': ["The weather was lovely this morning, so we walked to the market by the river.",
@@ -69,21 +79,65 @@ def make_clips(root:Path, n:int, seed:int=0) -> list[Clip]:
         store.put_bytes(c.key, mp3_bytes(y * 0.9, sr, kbps=64))
     return clips
 
-def naive(store:LocalStore, clips, cfg:FeatureConfig) -> dict:
-    "The peer: librosa.load, then melspectrogram + power_to_db and mfcc(y=...) separately per window."
+def librosa_features(path, cfg:FeatureConfig, *, naive:bool=False) -> dict:
+    "The peer: `librosa.load`, then per window melspectrogram → power_to_db → mfcc (of that log-mel, or `naive`: of the waveform)."
     kw = dict(sr=cfg.sr, n_fft=cfg.n_fft, hop_length=cfg.hop_length, n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax)
-    out = {}
-    for c in clips:
-        y, _ = librosa.load(store.local_path(c.key), sr=cfg.sr)
-        w, _ = clip_windows(y, cfg)
-        out[c.clip_id] = np.stack([np.concatenate([librosa.power_to_db(librosa.feature.melspectrogram(y=x, **kw)),
-                                                   librosa.feature.mfcc(y=x, n_mfcc=cfg.n_mfcc, **kw)]).T for x in w])
-    return out
+    y, _ = librosa.load(path, sr=cfg.sr)
+    w, padded = clip_windows(y, cfg)
+    out = []
+    for x in w:
+        L = librosa.power_to_db(librosa.feature.melspectrogram(y=x, **kw))
+        M = librosa.feature.mfcc(y=x, n_mfcc=cfg.n_mfcc, **kw) if naive else librosa.feature.mfcc(S=L, n_mfcc=cfg.n_mfcc)
+        out.append(np.concatenate([L, M]).T)
+    return dict(features=np.stack(out).astype(np.float32), padded=padded, seconds=len(y) / cfg.sr)
+
+def _peer_job(args):
+    clip_id, path, cfg = args
+    r = librosa_features(path, cfg)
+    return clip_id, _npz_bytes(features=r['features'], padded=r['padded'], seconds=np.float64(r['seconds']),
+                               config=np.array(json.dumps(cfg.to_dict(), sort_keys=True)))
+
+def _init_worker(): limit_threads(1)
+
+def peer_catalog(store:LocalStore, clips, cfg:FeatureConfig, workers:int) -> int:
+    "`featurize_catalog`'s loop with librosa's features: same pool, same thread limit, same npz through the same store."
+    jobs = [(c.clip_id, str(store.local_path(c.key)), cfg) for c in clips]
+    key = lambda cid: 'peer-' + feature_key(cfg.hash, cid)
+    if workers <= 1:
+        with limit_threads(1):
+            for j in jobs: cid, data = _peer_job(j); store.put_bytes(key(cid), data)
+    else:
+        with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker) as ex:
+            for cid, data in ex.map(_peer_job, jobs): store.put_bytes(key(cid), data)
+    return len(jobs)
+
+def breakdown(store:LocalStore, clips, cfg:FeatureConfig) -> tuple[dict, dict]:
+    "CPU and wall seconds of each step of featurize_catalog's work, summed over `clips` (one thread)."
+    import soundfile as sf
+    from langclass.features import _resample
+    t = dict.fromkeys(['decode MP3 (libsndfile/mpg123)', 'resample 22.05 → 16 kHz (soxr_hq)', 'speech check (active_seconds)',
+                       'log-mel + MFCC (audio_features)', 'npz serialisation', 'store write (atomic, fsync)'], 0.0)
+    k, tc = list(t), dict.fromkeys(t, 0.0)
+    now = lambda: (time.perf_counter(), time.thread_time())
+    with limit_threads(1):
+        for c in clips:
+            t0 = now()
+            with sf.SoundFile(str(store.local_path(c.key))) as f: sr0, y = f.samplerate, f.read(dtype='float32', always_2d=True)
+            y = np.ascontiguousarray(y[:, 0]); t1 = now()
+            y = _resample(y, sr0, cfg.sr); t2 = now()
+            active_seconds(y, cfg.sr); t3 = now()
+            X = audio_features(y, cfg); t4 = now()
+            data = _npz_bytes(features=X, padded=np.zeros(len(X), bool), seconds=np.float64(len(y) / cfg.sr),
+                              config=np.array(json.dumps(cfg.to_dict(), sort_keys=True))); t5 = now()
+            store.put_bytes('breakdown/' + c.clip_id + '.npz', data); t6 = now()
+            for i, (a, b) in enumerate([(t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6)]):
+                t[k[i]] += b[0] - a[0]; tc[k[i]] += b[1] - a[1]
+    return t, tc
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--n', type=int, default=200, help='clips')
-    ap.add_argument('--workers', type=int, default=None, help='processes for langclass (default: all cores)')
+    ap.add_argument('--n', type=int, default=120, help='clips')
+    ap.add_argument('--rounds', type=int, default=4, help='parts of the clips; each part runs through every method in turn')
     ap.add_argument('--dir', default=str(Path(tempfile.gettempdir())/'langclass-bench-features'))
     a = ap.parse_args(argv)
     root = Path(a.dir)
@@ -91,48 +145,75 @@ def main(argv=None):
     clips = make_clips(root, a.n)
     store = LocalStore(root)
     secs = sum(librosa.get_duration(path=store.local_path(c.key)) for c in clips)
+    per10 = 10.0 / secs * 1e3  # seconds for all clips → ms per 10 s of audio
     print(f"{len(clips)} MP3 clips, {secs/60:.1f} min of speech, 22.05 kHz mono 64 kbit/s ({time.perf_counter()-t:.1f} s to make/find)")
     cfg = FeatureConfig(kind='both', normalize=False, audio_norm=None)  # the raw values librosa gives
-    workers = a.workers or os.cpu_count()
-
-    def fresh(): shutil.rmtree(root/'features', ignore_errors=True)
-    load0 = os.getloadavg()[0]
+    def fresh():
+        for d in ('features', 'peer-features', 'breakdown'): shutil.rmtree(root/d, ignore_errors=True)
+    fresh()
+    load0 = os.getloadavg()
     # warm-up: imports, lazy modules, filterbank caches, on both sides
-    naive(store, clips[:2], cfg); fresh(); featurize_catalog(store, clips[:2], cfg, workers=1, progress=False); fresh()
+    for c in clips[:2]: librosa_features(store.local_path(c.key), cfg); librosa_features(store.local_path(c.key), cfg, naive=True)
+    featurize_catalog(store, clips[:2], cfg, workers=1, progress=False); peer_catalog(store, clips[:2], cfg, 1); fresh()
 
-    # interleaved in rounds, so that the load of other work on a shared machine hits every method alike
-    rounds = [clips[i::4] for i in range(4)]
     wall, cpu, ref = {}, {}, {}
+    def cpu_now():  # user + sys of this process and of its children that have ended (pool workers are joined on shutdown)
+        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
     def timed(name, f):
-        t, c = time.perf_counter(), os.times()
+        t, c = time.perf_counter(), cpu_now()
         out = f()
-        c2 = os.times()
         wall[name] = wall.get(name, 0) + time.perf_counter() - t
-        cpu[name] = cpu.get(name, 0) + sum(c2[:4]) - sum(c[:4])  # user+sys of this process and its workers
+        cpu[name] = cpu.get(name, 0) + cpu_now() - c
         return out
-    for part in rounds:
-        ref.update(timed('naive', lambda: naive(store, part, cfg)))
-        with threadpool_limits(1): timed('naive1', lambda: naive(store, part, cfg))
-        r1 = timed('one', lambda: featurize_catalog(store, part, cfg, workers=1, progress=False))
-        assert r1['computed'] == len(part), r1['failed']
-        for c in part: (root/'features'/cfg.hash/f'{c.clip_id}.npz').unlink()
-        rN = timed('all', lambda: featurize_catalog(store, part, cfg, workers=workers, progress=False))
-        assert rN['computed'] == len(part), rN['failed']
-    r2 = timed('cached', lambda: featurize_catalog(store, clips, cfg, workers=workers, progress=False))
-    assert r2['computed'] == 0 and r2['cached'] == len(clips)
+    def lc_loop(part):
+        for c in part: featurize_audio(store.local_path(c.key), cfg)
+    def lr_loop(part, naive=False):
+        for c in part:
+            r = librosa_features(store.local_path(c.key), cfg, naive=naive)
+            if not naive: ref[c.clip_id] = r['features']
+    def lc_cat(part, w):
+        r = featurize_catalog(store, part, cfg, workers=w, progress=False); assert r['computed'] == len(part), r['failed']
+    for i in range(a.rounds):
+        part = clips[i::a.rounds]
+        with limit_threads(1):
+            timed('lc', lambda: lc_loop(part))
+            timed('lr', lambda: lr_loop(part))
+            timed('lr_naive', lambda: lr_loop(part, naive=True))
+        timed('lc_free', lambda: lc_loop(part))  # no thread limit set by anyone
+        for w in (1, 2):  # the pools set one thread per worker themselves
+            for side in (('lc', 'pr') if i % 2 == 0 else ('pr', 'lc')):
+                if side == 'lc': timed(f'lc_cat{w}', lambda: lc_cat(part, w))
+                else: timed(f'pr_cat{w}', lambda: peer_catalog(store, part, cfg, w))
+            if w == 1:  # cold again for the 2-worker runs
+                for c in part:
+                    for k in (feature_key(cfg.hash, c.clip_id), 'peer-' + feature_key(cfg.hash, c.clip_id)): (root/k).unlink()
+    load1 = os.getloadavg()
     diff_mel = max(float(np.abs(load_features(store, c.clip_id, cfg)[..., :cfg.n_mels] - ref[c.clip_id][..., :cfg.n_mels]).max()) for c in clips)
     diff_mfcc = max(float(np.abs(load_features(store, c.clip_id, cfg)[..., cfg.n_mels:] - ref[c.clip_id][..., cfg.n_mels:]).max()) for c in clips)
+    bd, bdc = breakdown(store, clips, cfg)
+    fresh()
+
     n_win = sum(len(v) for v in ref.values())
     print(f"{n_win} windows of {cfg.window_s:g} s (hop {cfg.hop_s:g} s); machine: {os.cpu_count()} cores, "
-          f"load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after")
+          f"load average (1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load0)} before, {', '.join(f'{x:.1f}' for x in load1)} after")
     print(f"max |langclass - librosa|: log-mel {diff_mel:.2e} dB, MFCC {diff_mfcc:.2e}")
-    print()
-    print(f"| method | clips | wall s | clips/s | × naive (wall) | CPU s | × naive (CPU) |")
-    print(f"|---|---|---|---|---|---|---|")
-    for k, name in [('naive', 'naive librosa loop (1 process)'), ('naive1', 'naive librosa loop, BLAS limited to 1 thread'), ('one', 'langclass featurize_catalog, 1 worker'),
-                    ('all', f'langclass featurize_catalog, {workers} workers'), ('cached', 'langclass, second run (all cached)')]:
-        print(f"| {name} | {len(clips)} | {wall[k]:.2f} | {len(clips)/wall[k]:.1f} | {wall['naive']/wall[k]:.2f} | "
-              f"{cpu[k]:.2f} | {cpu['naive']/cpu[k] if cpu[k] >= 0.05 else float('nan'):.2f} |")
+    print("\nms per 10 s of audio; CPU = user + sys of the process and its workers; the two sides of each row ran alternately in the same run\n")
+    print("| work | threads | langclass wall | librosa wall | ratio (wall) | langclass CPU | librosa CPU | ratio (CPU) |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = [('MP3 → log-mel + MFCC, one clip after another', '1 BLAS thread', 'lc', 'lr'),
+            ('same, librosa naive (`mfcc(y=...)`: a 2nd STFT per window)', '1 BLAS thread', 'lc', 'lr_naive'),
+            ('featurize_catalog, cold cache, npz written, 1 worker', '1 per worker', 'lc_cat1', 'pr_cat1'),
+            ('featurize_catalog, cold cache, npz written, 2 workers', '1 per worker', 'lc_cat2', 'pr_cat2')]
+    for name, th, l, r in rows:
+        print(f"| {name} | {th} | {wall[l]*per10:.2f} | {wall[r]*per10:.2f} | {wall[r]/wall[l]:.2f}× | "
+              f"{cpu[l]*per10:.2f} | {cpu[r]*per10:.2f} | {cpu[r]/cpu[l]:.2f}× |")
+    print(f"\nlangclass featurize_audio with no thread limit set: wall {wall['lc_free']*per10:.2f} ms, CPU {cpu['lc_free']*per10:.2f} ms "
+          f"(CPU/wall {cpu['lc_free']/wall['lc_free']:.2f}; with the limit: {cpu['lc']/wall['lc']:.2f})")
+    tot, totc = sum(bd.values()), sum(bdc.values())
+    print(f"\nwhere langclass's time goes (each step alone, one thread, {len(clips)} clips): {totc*per10:.2f} ms CPU, "
+          f"{tot*per10:.2f} ms wall per 10 s of audio\n")
+    print("| step | CPU ms per 10 s | share of CPU | wall ms per 10 s |\n|---|---|---|---|")
+    for k, v in bd.items(): print(f"| {k} | {bdc[k]*per10:.2f} | {bdc[k]/totc:.0%} | {v*per10:.2f} |")
     ok = diff_mel < 1e-3 and diff_mfcc < 1e-3
     print(f"\nvalues identical within 1e-3: {ok}")
     return 0 if ok else 1

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_features.ipynb #2dfac163
 from __future__ import annotations
-import contextlib, io, json, hashlib, os, sys, time
+import contextlib, io, json, hashlib, os, sys, threading, time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass, asdict, fields, replace
 from functools import lru_cache
@@ -95,10 +95,11 @@ class FeatureConfig:
         "The CNN's input shape: `(n_frames, n_features, 1)`."
         return (self.n_frames, self.n_features, 1)
 
-# %% ../nbs/08_features.ipynb #566c0f82
+# %% ../nbs/08_features.ipynb #bc41ad14
 class AudioError(ValueError):
     "Audio that cannot be decoded (corrupt, empty, not audio); the message names the file."
 
+# %% ../nbs/08_features.ipynb #c1581b14
 def _src_name(src, name):
     if name: return str(name)
     if isinstance(src, (str, Path)): return str(src)
@@ -115,11 +116,31 @@ def normalize_audio(y:np.ndarray, # waveform
     else: raise ValueError(f"norm={norm!r}: use 'peak', 'rms' or None")
     return y if ref <= 1e-10 else (y * np.float32(target / ref)).astype(np.float32)
 
+# %% ../nbs/08_features.ipynb #a9393d3e
 def _decode_error(e:Exception, size:int|None) -> str:
     "libsndfile's message, except where it misleads: for data in no format it knows it says the *file* does not exist."
     msg = str(e)
     if 'possibly a pipe' not in msg and 'File does not exist' not in msg: return msg
     return f"{f'{size:,} bytes' if size is not None else 'the data'} in no audio format soundfile reads (not audio, or cut short)"
+
+_fd2_lock, _fd2_users, _fd2_saved = threading.Lock(), [0], [None]
+
+@contextlib.contextmanager
+def _quiet_fd2():
+    "Send what C libraries write to file descriptor 2 meanwhile (libmpg123's 'Note: Illegal Audio-MPEG-Header…') to /dev/null."
+    try:
+        with _fd2_lock:
+            if _fd2_users[0] == 0:
+                sys.stderr.flush()
+                _fd2_saved[0] = os.dup(2)
+                null = os.open(os.devnull, os.O_WRONLY); os.dup2(null, 2); os.close(null)
+            _fd2_users[0] += 1
+    except OSError: yield; return  # no file descriptor 2 to redirect: leave it
+    try: yield
+    finally:
+        with _fd2_lock:
+            _fd2_users[0] -= 1
+            if _fd2_users[0] == 0: os.dup2(_fd2_saved[0], 2); os.close(_fd2_saved[0])
 
 def _resample(y, orig:int, target:int) -> np.ndarray:
     "`y` from `orig` to `target` Hz with soxr's HQ filter, cut or zero-padded to `ceil(len(y) * target / orig)` samples: `librosa.resample(res_type='soxr_hq')`."
@@ -148,7 +169,7 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
         if size == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
         src = str(p)
     try:  # read as librosa.load does: `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
-        with sf.SoundFile(src) as f: native, y = f.samplerate, f.read(dtype='float32', always_2d=True)
+        with _quiet_fd2(), sf.SoundFile(src) as f: native, y = f.samplerate, f.read(dtype='float32', always_2d=True)
     except Exception as e: raise AudioError(f"Cannot decode audio {label}: {_decode_error(e, size)}") from None
     if y.shape[0] == 0: raise AudioError(f"Cannot decode audio {label}: no samples in it")
     y = y[:, 0] if y.shape[1] == 1 else np.mean(y, axis=1)
@@ -242,15 +263,25 @@ def _mel_sparse(sr, n_fft, n_mels, fmin, fmax): return scipy.sparse.csr_array(_m
 @lru_cache(maxsize=16)
 def _hann(n): return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)  # periodic, float64: scipy's get_window('hann', n), as librosa.stft uses
 
+_CHUNK = 64  # frames per FFT call: the windowed frames and their spectrum (0.5 MB) stay in a 1 MB L2 cache
+
 def _stft_power(x, n_fft:int, hop_length:int, center:bool=True, n_frames:int|None=None) -> np.ndarray:
-    "Power spectrogram `[..., 1 + n_fft // 2, frames]` float32 of `x`: `abs(librosa.stft(x, pad_mode='constant'))**2`, one real FFT."
+    "Power spectrogram `[..., 1 + n_fft // 2, frames]` float32 of `x`: `abs(librosa.stft(x, pad_mode='constant'))**2`, by real FFTs of 64 frames at a time."
     x = np.asarray(x, np.float32)
     if center: x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(n_fft // 2, n_fft // 2)])
     fr = sliding_window_view(x, n_fft, axis=-1)[..., ::hop_length, :]  # [..., frames, n_fft], a view
     if n_frames is not None: fr = fr[..., :n_frames, :]
-    S = scipy.fft.rfft(fr * _hann(n_fft), axis=-1, workers=1)  # windowed and transformed in float64, as librosa does
-    P = np.square(S.real); P += np.square(S.imag)
-    return np.swapaxes(P, -1, -2).astype(np.float32, order='C')  # bins × frames, contiguous for the sparse product
+    lead, T = fr.shape[:-2], fr.shape[-2]
+    P = np.empty(lead + (n_fft // 2 + 1, T), np.float32)
+    buf, win = np.empty((min(T, _CHUNK), n_fft)), _hann(n_fft)
+    for i in np.ndindex(lead):
+        for a in range(0, T, _CHUNK):
+            b = min(T, a + _CHUNK); w = buf[:b - a]
+            np.multiply(fr[i][a:b], win, out=w)  # windowed and transformed in float64, as librosa does
+            S = scipy.fft.rfft(w, axis=-1, workers=1)
+            q = np.square(S.real); q += np.square(S.imag)
+            P[i][:, a:b] = q.T  # bins × frames, contiguous for the sparse product
+    return P
 
 # %% ../nbs/08_features.ipynb #9d2554ce
 def _power_to_db(M, cfg):
@@ -354,25 +385,27 @@ def plot_clips(clips:dict, # {label: mono waveform at cfg.sr}
                cfg:FeatureConfig=FeatureConfig(),
                *,
                max_s:float|None=None, # show at most this many seconds of each clip
-               width:float=15.0, # figure width, inches
-               dpi:int=72, # figure resolution
+               width:float=13.0, # figure width, inches
+               dpi:int=100, # figure resolution
+               fontsize:float=11.0, # text size, points
               ):
-    "One row per clip: waveform, mel spectrogram and MFCC of the same audio, side by side."
-    import matplotlib.pyplot as plt, librosa.display
-    fig, axes = plt.subplots(len(clips), 3, figsize=(width, 2.6 * len(clips)), squeeze=False, dpi=dpi)
-    for row, (label, y) in zip(axes, clips.items()):
-        y = np.asarray(y, np.float32)
-        if max_s: y = y[:int(max_s * cfg.sr)]
-        D = logmel(y, cfg)
-        M = mfcc_from_logmel(D, cfg.n_mfcc)
-        librosa.display.waveshow(y, sr=cfg.sr, ax=row[0], color='tab:blue')
-        row[0].set(title=f'{label}: waveform', ylabel='amplitude')
-        im = librosa.display.specshow(D, sr=cfg.sr, hop_length=cfg.hop_length, x_axis='time', y_axis='mel',
-                                      fmin=cfg.fmin, fmax=cfg.fmax, ax=row[1], cmap='magma')
-        fig.colorbar(im, ax=row[1], format='%+.0f dB'); row[1].set(title=f'log-mel, {cfg.n_mels} bands')
-        im = librosa.display.specshow(M[1:], sr=cfg.sr, hop_length=cfg.hop_length, x_axis='time', ax=row[2], cmap='coolwarm')
-        fig.colorbar(im, ax=row[2]); row[2].set(title=f'MFCC 1–{cfg.n_mfcc - 1} (c0 not shown)', ylabel='coefficient')
-    fig.tight_layout()
+    "One row per clip: waveform, mel spectrogram (dB) and MFCC of the same audio, side by side, each with its scale."
+    import matplotlib.pyplot as plt, librosa.display  # plotting only: the features themselves do not need librosa
+    with plt.rc_context({'font.size': fontsize, 'axes.titlesize': fontsize, 'axes.labelsize': fontsize}):
+        fig, axes = plt.subplots(len(clips), 3, figsize=(width, 2.9 * len(clips)), squeeze=False, dpi=dpi)
+        for row, (label, y) in zip(axes, clips.items()):
+            y = np.asarray(y, np.float32)
+            if max_s: y = y[:int(max_s * cfg.sr)]
+            D = logmel(y, cfg)
+            M = mfcc_from_logmel(D, cfg.n_mfcc)
+            librosa.display.waveshow(y, sr=cfg.sr, ax=row[0], color='tab:blue')
+            row[0].set(title=f'{label}: waveform', ylabel='amplitude')
+            im = librosa.display.specshow(D, sr=cfg.sr, hop_length=cfg.hop_length, x_axis='time', y_axis='mel',
+                                          fmin=cfg.fmin, fmax=cfg.fmax, ax=row[1], cmap='magma')
+            fig.colorbar(im, ax=row[1], format='%+.0f dB', label='power, dB'); row[1].set(title=f'log-mel, {cfg.n_mels} bands')
+            im = librosa.display.specshow(M[1:], sr=cfg.sr, hop_length=cfg.hop_length, x_axis='time', ax=row[2], cmap='coolwarm')
+            fig.colorbar(im, ax=row[2], label='value'); row[2].set(title=f'MFCC 1–{cfg.n_mfcc - 1} (c0 not shown)', ylabel='coefficient')
+        fig.tight_layout()
     return fig
 
 # %% ../nbs/08_features.ipynb #739c77c1
@@ -384,7 +417,7 @@ def limit_threads(n:int|None=1, # threads for the BLAS and OpenMP pools (None: l
     except ImportError: return contextlib.nullcontext()
     return threadpool_limits(max(1, int(n)))
 
-# %% ../nbs/08_features.ipynb #3834379b
+# %% ../nbs/08_features.ipynb #ec13b886
 def _audio_key(clip:Clip) -> str: return clip.key or raw_key(clip)
 
 def _audio_src(store:Store, key:str):
@@ -411,6 +444,7 @@ def featurize_audio(src, # path, bytes or file object of one clip's audio
     X, padded = _audio_features(y, cfg)
     return dict(features=X, padded=padded, seconds=len(y) / cfg.sr)
 
+# %% ../nbs/08_features.ipynb #e3f88246
 def _job(args):
     clip_id, src, name, cfg = args
     try:
@@ -491,7 +525,7 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
               '; '.join(f'{k}: {v}' for k, v in list(report['failed'].items())[:5]), file=sys.stderr)
     return report
 
-# %% ../nbs/08_features.ipynb #15404fd6
+# %% ../nbs/08_features.ipynb #04096632
 def load_feature_file(store:Store, clip_id:str, cfg:FeatureConfig) -> dict:
     "Everything cached for `clip_id` under `cfg`: {'features', 'padded', 'seconds', 'config'}."
     key = feature_key(cfg.hash, clip_id)
@@ -502,6 +536,7 @@ def load_feature_file(store:Store, clip_id:str, cfg:FeatureConfig) -> dict:
         return dict(features=z['features'], padded=z['padded'], seconds=float(z['seconds']),
                     config=FeatureConfig.from_dict(json.loads(str(z['config']))))
 
+# %% ../nbs/08_features.ipynb #85586c42
 def load_features(store:Store, # the store `featurize_catalog` wrote to
                   clip_id:str, # the clip
                   cfg:FeatureConfig, # the config they were computed with
@@ -530,7 +565,7 @@ def spec_augment(x:np.ndarray, # [n_frames, n_features] (or [..., n_frames, n_fe
         x[..., t0:t0 + w, :] = fill
     return x
 
-# %% ../nbs/08_features.ipynb #78cc1114
+# %% ../nbs/08_features.ipynb #cb386d3c
 def _labels(clips, langs):
     idx = {l: i for i, l in enumerate(langs)}
     out = []
