@@ -21,11 +21,19 @@ goes first): Telephone vs BandPassFilter (theirs: the band-pass only), Codec (MP
 ApplyImpulseResponse (fed IR files made by `room_ir`), ColoredNoise vs AddColorNoise, Equalize vs
 SevenBandParametricEQ, Babble vs AddBackgroundNoise (theirs: one other clip read from a WAV file per
 call). RoomSimulator needs pyroomacoustics (skipped unless installed). Then the mean cost of
-`train_chain()` per clip, and how often each of its steps acted. Everything runs with one BLAS/OpenMP
-thread (threadpoolctl) on both sides.
+`train_chain()` per clip, and how often each of its steps acted.
+
+Same conditions on both sides: one BLAS/OpenMP thread (set in the environment before NumPy loads, and
+with threadpoolctl), the same clips and seeds, both sides in this process in alternating order, and
+nothing but the transform inside the timed loop (what acted is read from the records afterwards).
+The load average is printed with every table: the 2-core machine is shared, so compare ratios
+within a run, not absolute figures across runs. To time an older langclass against the same peer,
+put it first on PYTHONPATH (e.g. a `git archive` of an older commit).
 """
 from __future__ import annotations
-import argparse, io, os, random, sys, tempfile, time
+import os
+for _v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMEXPR_NUM_THREADS'): os.environ[_v] = '1'
+import argparse, random, tempfile, time
 from pathlib import Path
 import numpy as np
 import scipy.signal as sps
@@ -108,24 +116,34 @@ def pairs(p:float):
 
 
 def run_ours(tf, clips, seed=0):
-    "Our transform over `clips`; also how many times a PitchShift acted."
-    rng, outs, pitched = np.random.default_rng(seed), [], 0
+    "Our transform over `clips`: the outputs and the records of what acted."
+    rng, outs, recs = np.random.default_rng(seed), [], []
     for y in clips:
         o, rec = tf.apply(y, SR, rng)
-        pitched += sum(r['name'] == 'PitchShift' for r in (rec or {}).get('applied', [rec] if rec else []))
-        outs.append(o)
-    return outs, pitched
+        outs.append(o); recs.append(rec)
+    return outs, recs
 
 def run_theirs(tf, clips, seed=0):
-    "audiomentations' transform over `clips` (seeded through `random` and `np.random`, as it draws)."
+    "audiomentations' transform over `clips` (seeded through `random` and `np.random`, as it draws); the outputs and whether each pitch shift acted."
     import audiomentations as am
     random.seed(seed); np.random.seed(seed)
-    outs, pitched = [], 0
+    ps = [t for t in (tf.transforms if isinstance(tf, am.Compose) else [tf]) if isinstance(t, am.PitchShift)]
+    outs, recs = [], []
     for y in clips:
         outs.append(tf(samples=y, sample_rate=SR))
-        for t in (tf.transforms if isinstance(tf, am.Compose) else [tf]):
-            pitched += isinstance(t, am.PitchShift) and bool(t.parameters.get('should_apply'))
-    return outs, pitched
+        if ps: recs.append(bool(ps[0].parameters.get('should_apply')))   # their parameters change with every call
+    return outs, recs
+
+def n_pitched(who, recs):
+    "How many times a pitch shift acted, from the records of `run_ours` or `run_theirs`."
+    if who == 'theirs': return sum(recs)
+    return sum(r['name'] == 'PitchShift' for rec in recs for r in (rec or {}).get('applied', [rec] if rec else []))
+
+
+class NoCheck:
+    "Our transform with its input check skipped (`apply(..., checked=True)`, as inside a `Compose`): audiomentations checks nothing."
+    def __init__(self, tf): self.tf = tf
+    def apply(self, y, sr, rng): return self.tf.apply(y, sr, rng, checked=True)
 
 
 def timed(f):
@@ -139,7 +157,8 @@ def compare(name, ours, theirs, clips, rounds):
     tot = {'ours': [0., 0., 0], 'theirs': [0., 0., 0]}
     for r in range(rounds):
         for who, f, tf in (('ours', run_ours, ours), ('theirs', run_theirs, theirs))[::1 if r % 2 == 0 else -1]:
-            cpu, wall, (out, pitched) = timed(lambda: f(tf, clips, seed=r))
+            cpu, wall, (out, recs) = timed(lambda: f(tf, clips, seed=r))
+            pitched = n_pitched(who, recs)
             if not all(o.dtype == np.float32 and o.shape == y.shape and np.isfinite(o).all() for o, y in zip(out, clips)):
                 raise AssertionError(f"{who} {name}: bad output")
             tot[who] = [tot[who][0] + cpu, tot[who][1] + wall, tot[who][2] + pitched]
@@ -198,6 +217,7 @@ def time_alone(tf, clips, rounds):
 def channel_report(root, clips, rounds):
     "Print the channel transforms' table and the training chain's mean cost."
     import langclass.augment as A
+    print(f"channel transforms (load average {os.getloadavg()[0]:.1f} at the start)\n")
     print("| channel transform | langclass ms/clip | audiomentations peer | peer ms/clip | ratio (CPU) |")
     print("|---|---:|---|---:|---:|")
     for name, ours, theirs, note in channel_pairs(root, clips):
@@ -221,6 +241,7 @@ def channel_report(root, clips, rounds):
     n = len(clips) * rounds
     print(f"\ntrain_chain(): {1e3 * tot / n:.1f} ms per 10 s clip on average ({n} clips); acted on (% of clips): "
           + ', '.join(f"{k} {100 * v / n:.0f}" for k, v in sorted(acted.items(), key=lambda kv: -kv[1])))
+    print(f"(load average {os.getloadavg()[0]:.1f} at the end)")
 
 
 def lsd(a, b):
@@ -248,6 +269,7 @@ def _main(args):
 
     t0 = time.perf_counter()
     clips = load_clips(Path(args.dir), args.n)
+    print(f"langclass from {os.path.dirname(A.__file__)}, audiomentations {am.__version__}, numpy {np.__version__}")
     print(f"{len(clips)} clips of {SECONDS:g} s at {SR} Hz decoded from MP3 in {args.dir} "
           f"({time.perf_counter() - t0:.1f} s incl. making missing ones); {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}\n")
@@ -256,18 +278,25 @@ def _main(args):
         if args.part == 'channel': return
         print()
 
+    for _, o, t in pairs(1.0):                       # warm up both sides (imports, caches, the allocator's thresholds)
+        run_ours(o, clips[:10]); run_theirs(t, clips[:10])
     rows = [compare(name, o, t, clips, args.rounds) for name, o, t in pairs(1.0)]
+    rows += [compare(name + ' (langclass: no input check)', NoCheck(o), t, clips, args.rounds)
+             for name, o, t in pairs(1.0) if name in ('TimeMask', 'PolarityInversion', 'Gain')]
     chain_o = A.Compose([o for _, o, _ in pairs(0.5)])
     chain_t = am.Compose([t for _, _, t in pairs(0.5)], p=1.0, shuffle=False)
     rows.append(compare('chain of six, p=0.5 each', chain_o, chain_t, clips, args.rounds))
 
-    print("| transform | langclass clips/s | audiomentations clips/s | ratio (CPU) | ratio (wall) |")
+    print(f"the six transforms ({len(clips)} clips x {args.rounds} rounds; load average {os.getloadavg()[0]:.1f} at the end)\n")
+    print("| transform | langclass ms/clip | audiomentations ms/clip | ratio (CPU) | ratio (wall) |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['name']} | {r['ours']:.0f} | {r['theirs']:.0f} | {r['ours'] / r['theirs']:.1f}x "
-              f"| {r['ours_wall'] / r['theirs_wall']:.1f}x |")
+        print(f"| {r['name']} | {1e3 / r['ours']:.3f} | {1e3 / r['theirs']:.3f} | {r['ours'] / r['theirs']:.2f}x "
+              f"| {r['ours_wall'] / r['theirs_wall']:.2f}x |")
     po, pt = rows[-1]['pitched']
     ps = next(r for r in rows if r['name'] == 'PitchShift')
+    print(f"\n(the input check, which langclass runs once per call or once per chain: NaN/inf, dtype, shape; "
+          f"audiomentations checks none of these)")
     adj_o = 1 / rows[-1]['ours'] + (0.5 - po) / ps['ours']        # seconds per clip had it acted on exactly half
     adj_t = 1 / rows[-1]['theirs'] + (0.5 - pt) / ps['theirs']
     print(f"\nin the chain, the pitch shift acted on {100 * po:.0f} % of the clips (langclass) and {100 * pt:.0f} % "
@@ -291,6 +320,7 @@ def _main(args):
             q_o.append(lsd(y, A.pitch_shift(A.pitch_shift(y, SR, semitones=s), SR, semitones=-s)))
             up, dn = am.PitchShift(s, s, p=1.0), am.PitchShift(-s, -s, p=1.0)
             q_t.append(lsd(y, dn(up(y, SR), SR)))
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     print(f"\npitch shift ±3 semitones and back, log-spectral distance to the original (lower is better): "
           f"langclass {np.mean(q_o):.3f}, audiomentations/signalsmith {np.mean(q_t):.3f}")
 

@@ -73,6 +73,7 @@ def polarity_inversion(y:np.ndarray, # waveform (or batch), float32
 
 # %% ../nbs/07_augment.ipynb #3617fa75
 def _gain(y, gain_db, avoid_clipping=False):
+    if not avoid_clipping and np.ndim(gain_db) == 0: return y * np.float32(10.0 ** (float(gain_db) / 20))  # one pass
     g = np.power(10.0, np.asarray(gain_db, np.float64) / 20)
     if g.ndim: g = g.reshape(-1, *([1] * (y.ndim - 1)))
     if avoid_clipping:
@@ -149,11 +150,18 @@ def white_noise(y:np.ndarray, # waveform (or batch), float32
     return _white_noise(y, snr_db, as_rng(rng))
 
 # %% ../nbs/07_augment.ipynb #02a06ef6
+@lru_cache(maxsize=64)
+def _fade(nf):
+    "A raised-cosine fade-in of `nf` samples (cached, read-only)."
+    r = (0.5 - 0.5 * np.cos(np.pi * np.arange(1, nf + 1) / (nf + 1))).astype(np.float32)
+    r.flags.writeable = False
+    return r
+
 def _time_mask(y, sr, spans, fade_s=0.005):
     out = y.copy()
     n = y.shape[-1]
     nf = int(round(fade_s * sr))
-    ramp = (0.5 - 0.5 * np.cos(np.pi * np.arange(1, nf + 1) / (nf + 1))).astype(np.float32) if nf else None
+    ramp = _fade(nf) if nf else None
     for start_s, dur_s in spans:
         a = min(max(int(round(start_s * sr)), 0), n); b = min(max(a + int(round(dur_s * sr)), a), n)
         out[..., a:b] = 0
@@ -182,6 +190,7 @@ def _hann(n):
     if w is None: w = _HANN[n] = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)).astype(np.float32)
     return w
 
+@lru_cache(maxsize=4096)
 def _largest_prime(m):
     p, big = 2, 1
     while p * p <= m:
@@ -203,62 +212,102 @@ def default_n_fft(sr:int) -> int:
 
 # %% ../nbs/07_augment.ipynb #ec9a3506
 _OVERLAP = 2  # grains overlap by half: with locked phases nearly as good as 4 (see the benchmark), half the work
+_BLOCK = 48  # frames per block: its arrays (~150 kB each) stay in the CPU cache and are reused by malloc
 
-def _pitch_shift(y, sr, semitones, n_fft=None):
+@lru_cache(maxsize=256)
+def _ps_plan(N, M, Ha, K):
+    "What depends only on the sizes: bins' phase rotation and extra advance, synthesis window, 1/overlap, indices."
+    wH = 2 * np.pi * Ha / N * np.arange(K)                     # phase advance of each bin's centre frequency
+    rot = np.exp(-1j * wH).astype(np.complex64)
+    adv = np.mod((N / M - 1) * wH, 2 * np.pi).astype(np.float32)
+    q = -(-M // Ha)
+    w2 = np.zeros(q * Ha, np.float32); w2[:M] = np.square(_hann(M))
+    idx = np.arange(_BLOCK * K, dtype=np.intp).reshape(_BLOCK, K)   # intp: `take` converts nothing
+    return rot, adv, _hann(M) * np.float32(M / N), 1 / w2.reshape(q, Ha).sum(0), idx
+
+def _segment(y, a, b):
+    "`y[a:b]`, zeros outside `y` (a view when inside)."
+    if 0 <= a and b <= len(y): return y[a:b]
+    seg = np.zeros(b - a, np.float32)
+    lo, hi = max(a, 0), min(b, len(y))
+    if hi > lo: seg[lo - a:hi - a] = y[lo:hi]
+    return seg
+
+def _peaks(m, idx):
+    "For each bin of each frame (row of magnitudes `m`), the bin of the peak of its hill (climbing up to 4 bins)."
+    b, K = m.shape
+    f = m.ravel(); lo, mid, hi = f[:-2], f[1:-1], f[2:]   # flat: contiguous, the rows' edges are fixed below
+    up = np.greater(hi, mid); up &= np.greater_equal(hi, lo)
+    dn = np.greater(lo, mid); dn &= np.greater(lo, hi)
+    s = np.empty(b * K, np.int8); s[0] = s[-1] = 0     # a step of -1, 0 or +1 bin towards the higher neighbour
+    np.subtract(up.view(np.int8), dn.view(np.int8), out=s[1:-1])
+    s2 = s.reshape(b, K); s2[:, 0] = 0; s2[:, -1] = 0    # a row's first and last bins stay
+    p = np.add(idx[:b].ravel(), s, dtype=np.intp)
+    p = p.take(p, mode='clip'); p = p.take(p, mode='clip')   # pointer jumping: 1, 2, 4 bins ('clip': no checks, no buffering)
+    p = p.reshape(b, K); p -= idx[:b, :1]
+    return p
+
+def _pitch_shift1(y, sr, semitones, n_fft=None):
+    "`_pitch_shift` of a 1-D clip."
     N = n_fft or default_n_fft(sr)
-    if semitones == 0: return y.copy()
-    Y2 = y if y.ndim == 2 else y[None]
-    B, n = Y2.shape
+    n = len(y)
     M = _grain_len(N, 2.0 ** (semitones / 12))
     r = N / M                                        # the pitch ratio actually applied
     Ha = min(N, M) // _OVERLAP                       # hop, the same for analysis and (resampled) synthesis
     pad = -(-((N + M) // 2) // Ha) * Ha              # every output sample is covered by all its grains
-    T = -(-(n + 2 * pad - N) // Ha) + 1
-    L = (T - 1) * Ha + N
-    yp = np.zeros((B, L), np.float32); yp[:, pad:pad + n] = Y2
-    X = sfft.rfft(sliding_window_view(yp, N, axis=-1)[:, ::Ha] * _hann(N), axis=-1)   # (B, T, bins)
-    K = min(X.shape[-1], M // 2 + 1)                 # bins that survive resampling to M samples
-    X = X[..., :K]
-    wH = 2 * np.pi * Ha / N * np.arange(K)           # phase advance of each bin's centre frequency
-    C = np.conjugate(X[:, :-1]); C *= X[:, 1:]; C *= np.exp(-1j * wH).astype(np.complex64)
-    A = np.angle(C)                                  # deviation from the bin centre, in [-pi, pi]
-    A *= r - 1                                       # extra advance a grain sped up by r needs ...
-    A += np.mod((r - 1) * wH, 2 * np.pi).astype(np.float32)  # ... (mod 2 pi), (B, T-1, K)
-    # each bin follows its spectral peak: climb the magnitude hill by pointer jumping (1, 2, 4 bins)
-    mag = np.abs(X)
-    m = (mag.transpose(1, 0, 2) if B > 1 else mag).reshape(T * B, K)       # rows: (frame, clip)
-    lo, mid, hi = m[:, :-2], m[:, 1:-1], m[:, 2:]
-    p = np.arange(T * B * K, dtype=np.intp).reshape(T * B, K)        # intp: `take` converts nothing
-    p[:, 1:-1] += (hi > mid) & (hi >= lo)
-    p[:, 1:-1] -= (lo > mid) & (lo > hi)
-    p = p.ravel(); p = p.take(p); p = p.take(p)
-    near = p.reshape(T, B * K); near -= (np.arange(T, dtype=np.intp) * (B * K))[:, None]
-    A = (A.transpose(1, 0, 2) if B > 1 else A).reshape(T - 1, B * K)
-    D = np.zeros((T, B * K), np.float32)             # phase rotation of each bin, locked to its peak
-    tmp = np.empty(B * K, np.float32)
-    for i in range(1, T):
-        np.add(D[i - 1], A[i - 1], out=tmp)
-        tmp.take(near[i], out=D[i])
-    D = D.reshape(T, B, K).transpose(1, 0, 2)
-    U = np.empty(D.shape + (2,), np.float32)
-    np.cos(D, out=U[..., 0]); np.sin(D, out=U[..., 1])
-    X *= U.view(np.complex64)[..., 0]
-    G = sfft.irfft(X, n=M, axis=-1)                  # each grain resampled to M samples, (B, T, M)
-    G *= _hann(M) * np.float32(M / N)
-    q = -(-M // Ha)
-    off = max(0, (M - N) // 2)
-    start0 = off + (N - M) // 2                      # grains centred where their frames were
-    out = np.zeros((B, (T + q + 2) * Ha + 2 * off + N), np.float32)
-    for j in range(q):                               # overlap-add: block j of every grain at once
-        w = min(Ha, M - j * Ha); a = start0 + j * Ha
-        v = out[:, a:a + T * Ha]; v.shape = (B, T, Ha)          # a view, never a copy
-        v[..., :w] += G[..., j * Ha:j * Ha + w]
-    w2 = np.zeros(q * Ha, np.float32); w2[:M] = np.square(_hann(M))
-    a = off + pad
-    inv = 1 / np.roll(w2.reshape(q, Ha).sum(0), -((a - start0) % Ha))    # window overlap, period Ha
-    res = out[:, a:a + n] * np.tile(inv, -(-n // Ha))[:n]
-    return res if y.ndim == 2 else res[0]
+    T = -(-(n + 2 * pad - N) // Ha) + 1              # frames; frame t starts at y[t * Ha - pad]
+    K = min(N // 2 + 1, M // 2 + 1)                  # bins that survive resampling to M samples
+    q = -(-M // Ha)                                  # hops per grain
+    sh = pad - (N - M) // 2                          # output sample i is sample i + sh of the slots
+    rot, adv, hM, inv, idx = _ps_plan(N, M, Ha, K)
+    hN = _hann(N)
+    res = np.empty(n, np.float32)
+    d = np.zeros(K, np.float32)                      # phase rotation of the last frame, locked to its peaks
+    tmp = np.empty(K, np.float32)
+    prev = np.zeros((0, M), np.float32)              # the grains of the previous block still overlapping
+    for t0 in range(0, T + q - 1, _BLOCK):           # blocks of frames, and of output slots of Ha samples
+        t1 = min(T, t0 + _BLOCK); b = max(t1 - t0, 0)
+        if b:
+            s = max(t0 - 1, 0)                       # and the frame before: the phase advance into t0
+            X = sfft.rfft(sliding_window_view(_segment(y, s * Ha - pad, (t1 - 1) * Ha + N - pad), N)[::Ha] * hN, axis=-1)[:, :K]
+            C = np.conjugate(X[:-1]); C *= X[1:]; C *= rot
+            A = np.angle(C)                          # deviation from the bin centre, in [-pi, pi] ...
+            A *= r - 1                               # ... times the extra advance a grain sped up by r needs
+            A += adv                                 # A[i]: the advance into frame s + 1 + i
+            X = X[t0 - s:]
+            near = _peaks(np.abs(X), idx)
+            D = np.empty((b, K), np.float32)
+            k = int(t0 == 0)                         # frame 0 keeps its phases
+            if k: D[0] = 0; d = D[0]
+            for a_, nr, dr in zip(A, near[k:], D[k:]):
+                np.add(d, a_, out=tmp); tmp.take(nr, out=dr, mode='clip'); d = dr   # every bin follows its peak's phase
+            d = d.copy()
+            U = np.empty((b, K, 2), np.float32)
+            np.cos(D, out=U[..., 0]); np.sin(D, out=U[..., 1])
+            X *= U.view(np.complex64)[..., 0]
+            g = sfft.irfft(X, n=M, axis=-1)          # each grain resampled to M samples
+            g *= hM
+            G = np.concatenate([prev, g]) if len(prev) else g
+        else: G = prev
+        u1 = min(t0 + _BLOCK, T + q - 1)             # overlap-add into slots t0..u1-1: slot u gets hop j of grain u - j
+        g0 = t0 - len(prev)                          # the grain in G's first row
+        acc = np.zeros((u1 - t0, Ha), np.float32)
+        for j in range(q):
+            w, lo, hi = min(Ha, M - j * Ha), max(t0, j), min(u1, T + j)
+            if hi > lo: acc[lo - t0:hi - t0, :w] += G[lo - j - g0:hi - j - g0, j * Ha:j * Ha + w]
+        acc *= inv                                   # the windows' overlap, period Ha
+        a, e = max(t0 * Ha - sh, 0), min(u1 * Ha - sh, n)
+        if e > a: res[a:e] = acc.ravel()[a - (t0 * Ha - sh):e - (t0 * Ha - sh)]
+        if e >= n: break
+        prev = G[len(G) - q + 1:] if q > 1 else G[:0]
+    return res
 
+def _pitch_shift(y, sr, semitones, n_fft=None):
+    if semitones == 0: return y.copy()
+    if y.ndim == 2: return np.stack([_pitch_shift1(row, sr, semitones, n_fft) for row in y])
+    return _pitch_shift1(y, sr, semitones, n_fft)
+
+# %% ../nbs/07_augment.ipynb #08ddf13c
 def pitch_shift(y:np.ndarray, # waveform (or batch: all rows shifted alike), float32
                 sr:int, # sample rate in Hz
                 *, semitones:float, # shift in semitones: +12 doubles every frequency, -12 halves it
@@ -268,7 +317,6 @@ def pitch_shift(y:np.ndarray, # waveform (or batch: all rows shifted alike), flo
     check_audio(y, sr)
     if not -24 <= semitones <= 24: raise ValueError(f"semitones must lie within [-24, 24], got {semitones!r}")
     if n_fft is not None and (n_fft < 16 or n_fft % 4): raise ValueError(f"n_fft must be a multiple of 4, >= 16, got {n_fft!r}")
-    if y.ndim == 2: return np.stack([_pitch_shift(row, sr, float(semitones), n_fft) for row in y])  # measured: faster than one big batch
     return _pitch_shift(y, sr, float(semitones), n_fft)
 
 # %% ../nbs/07_augment.ipynb #00321677
@@ -581,13 +629,14 @@ def _check_range(obj, lo, hi, lo_ok, hi_ok, what):
     if not (lo_ok <= lo <= hi <= hi_ok):
         raise ValueError(f"{type(obj).__name__}: need {lo_ok} <= min <= max <= {hi_ok} for {what}, got ({lo}, {hi})")
 
-# %% ../nbs/07_augment.ipynb #0fb57dff
+# %% ../nbs/07_augment.ipynb #387c9eb7
 @dataclass(frozen=True)
 class PolarityInversion(Transform):
     "Flip the sign of the waveform."
     p: float = 0.5
     def fn(self, y, sr, rng): return _polarity(y)
 
+# %% ../nbs/07_augment.ipynb #cfdda8a8
 @dataclass(frozen=True)
 class Gain(Transform):
     "Change the level by a gain drawn uniformly in dB."
@@ -600,6 +649,7 @@ class Gain(Transform):
     def draw(self, rng, n, sr): return {'gain_db': _uniform(rng, self.min_gain_db, self.max_gain_db)}
     def fn(self, y, sr, rng, gain_db): return _gain(y, gain_db, self.avoid_clipping)
 
+# %% ../nbs/07_augment.ipynb #1b638df9
 @dataclass(frozen=True)
 class HighPass(Transform):
     "Butterworth high-pass; cutoff drawn uniformly on the mel scale, roll-off a multiple of 6 dB/octave."
@@ -620,6 +670,7 @@ class HighPass(Transform):
                 'rolloff_db': 6 * int(rng.integers(self.min_rolloff_db // 6, self.max_rolloff_db // 6 + 1))}
     def fn(self, y, sr, rng, cutoff_hz, rolloff_db): return _high_pass(y, sr, cutoff_hz, rolloff_db, self.zero_phase)
 
+# %% ../nbs/07_augment.ipynb #7fad487f
 @dataclass(frozen=True)
 class WhiteNoise(Transform):
     "Add Gaussian white noise at an SNR drawn uniformly in dB."
@@ -630,6 +681,7 @@ class WhiteNoise(Transform):
     def draw(self, rng, n, sr): return {'snr_db': _uniform(rng, self.min_snr_db, self.max_snr_db)}
     def fn(self, y, sr, rng, snr_db): return _white_noise(y, snr_db, rng)
 
+# %% ../nbs/07_augment.ipynb #9ba5f707
 @dataclass(frozen=True)
 class TimeMask(Transform):
     "Silence `n_masks` spans, each a fraction of the clip drawn uniformly, at uniform positions."
@@ -648,6 +700,7 @@ class TimeMask(Transform):
         return {'spans': spans}
     def fn(self, y, sr, rng, spans): return _time_mask(y, sr, spans, self.fade_s)
 
+# %% ../nbs/07_augment.ipynb #5d993f12
 @dataclass(frozen=True)
 class PitchShift(Transform):
     "Shift the pitch by semitones drawn uniformly, keeping the duration."
@@ -658,6 +711,7 @@ class PitchShift(Transform):
     def draw(self, rng, n, sr): return {'semitones': _uniform(rng, self.min_semitones, self.max_semitones)}
     def fn(self, y, sr, rng, semitones): return _pitch_shift(y, sr, semitones)
 
+# %% ../nbs/07_augment.ipynb #d40dcfb6
 @dataclass(frozen=True)
 class Speed(Transform):
     "Play faster or slower (pitch and tempo together); factor uniform in a range, or one of `choices`."
@@ -674,7 +728,7 @@ class Speed(Transform):
         return {'factor': float(f)}
     def fn(self, y, sr, rng, factor): return _speed(y, factor, self.keep_length)
 
-# %% ../nbs/07_augment.ipynb #af7f3805
+# %% ../nbs/07_augment.ipynb #a614479a
 @dataclass(frozen=True)
 class Telephone(Transform):
     "Telephone line: a band-pass with edges drawn uniformly (to 10 Hz), and an 8 kHz resampling round trip."
@@ -698,6 +752,7 @@ class Telephone(Transform):
         return {'low_hz': round(min(lo, 0.5 * top), -1), 'high_hz': round(min(hi, top), -1)}   # to 10 Hz: filter designs are cached
     def fn(self, y, sr, rng, low_hz, high_hz): return _telephone(y, sr, low_hz, high_hz, self.resample_sr, self.rolloff_db)
 
+# %% ../nbs/07_augment.ipynb #ea876a85
 @dataclass(frozen=True)
 class Codec(Transform):
     "Lossy codec round trip: one of `formats`, MP3 at a bitrate drawn uniformly (GSM: 13 kbit/s)."
@@ -716,6 +771,7 @@ class Codec(Transform):
         return {'format': fmt, 'bitrate_kbps': kbps if fmt == 'mp3' else 13.0}
     def fn(self, y, sr, rng, format, bitrate_kbps): return _codec(y, sr, format, bitrate_kbps)
 
+# %% ../nbs/07_augment.ipynb #c9e869ad
 @dataclass(frozen=True)
 class Reverb(Transform):
     "A synthetic room (`room_ir`): RT60 and direct-to-reverberant ratio drawn uniformly."
@@ -730,6 +786,7 @@ class Reverb(Transform):
     def draw(self, rng, n, sr): return {'rt60_s': _uniform(rng, self.min_rt60_s, self.max_rt60_s), 'drr_db': _uniform(rng, self.min_drr_db, self.max_drr_db)}
     def fn(self, y, sr, rng, rt60_s, drr_db): return _reverb(y, sr, rt60_s, drr_db, rng)
 
+# %% ../nbs/07_augment.ipynb #95940a47
 @dataclass(frozen=True)
 class ColoredNoise(Transform):
     "Add noise of power spectrum ~ 1/f**exponent, exponent and SNR drawn uniformly."
@@ -744,6 +801,7 @@ class ColoredNoise(Transform):
     def draw(self, rng, n, sr): return {'snr_db': _uniform(rng, self.min_snr_db, self.max_snr_db), 'exponent': _uniform(rng, self.min_exponent, self.max_exponent)}
     def fn(self, y, sr, rng, snr_db, exponent): return _colored_noise(y, sr, snr_db, exponent, rng)
 
+# %% ../nbs/07_augment.ipynb #402e9fec
 @dataclass(frozen=True)
 class Equalize(Transform):
     "Random equaliser: `n_bands` gains uniform in ±`max_band_db` and a tilt drawn uniformly (dB/octave)."
@@ -809,7 +867,7 @@ class Babble(Transform):
         if y.ndim == 2: b = np.tile(b, (y.shape[0], 1))
         return _add_at_snr(y, b, snr_db)
 
-# %% ../nbs/07_augment.ipynb #37f86407
+# %% ../nbs/07_augment.ipynb #60209e67
 @dataclass(frozen=True)
 class Compose(Transform):
     "Apply `transforms` in order (each with its own `p`); the whole chain with probability `p`."
@@ -836,6 +894,7 @@ class Compose(Transform):
             return np.stack([r[0] for r in res]), {'name': type(self).__name__, 'rows': [r[1] for r in res]}
         return super().apply(y, sr, rng, checked=checked)
 
+# %% ../nbs/07_augment.ipynb #d08543bd
 @dataclass(frozen=True)
 class OneOf(Compose):
     "Apply one of `transforms`, chosen by `weights` (uniform by default), with probability `p`."
@@ -964,27 +1023,39 @@ def plot_waveforms(y:np.ndarray, # the original clip
     for ax, (title, z) in zip(axs.flat, augmented.items()):
         ax.plot(np.arange(a, min(b, len(y))) / sr, y[a:b], color='0.7', lw=0.6, label='original')
         ax.plot(np.arange(a, min(b, len(z))) / sr, z[a:b], color='C0', lw=0.6, alpha=0.85, label='augmented')
-        ax.set_title(title, fontsize=9); ax.tick_params(labelsize=8)
+        ax.set_title(title, fontsize=10); ax.tick_params(labelsize=9)
     for ax in axs.flat[n:]: ax.set_visible(False)
-    axs.flat[0].legend(fontsize=7, loc='upper right')
-    for ax in axs[-1]: ax.set_xlabel('s', fontsize=8)
+    axs.flat[0].legend(fontsize=8, loc='upper right')
+    for ax in axs[-1]: ax.set_xlabel('s', fontsize=9)
     fig.tight_layout()
     return fig
 
+# %% ../nbs/07_augment.ipynb #4b79a904
 def plot_spectrograms(y:np.ndarray, # the original clip
-                      z:np.ndarray, # the augmented clip
+                      z:np.ndarray|dict, # the augmented clip, or {title: augmented clip}
                       sr:int, # sample rate
-                      *, title:str='augmented', n_fft:int=512, width:float=11):
-    "Log-power spectrograms of `y` and `z`, side by side, on one colour scale."
+                      *, title:str='augmented', # the title of `z` when it is one clip
+                      n_fft:int=512, # FFT length of the spectrograms
+                      range_db:float=80, # dynamic range shown, below the loudest bin of all
+                      ncols:int=3, width:float=12, # layout
+                     ):
+    "Log-power spectrograms of `y` and the augmented clip(s) on one colour scale, with a colour bar in dB."
     import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 2, figsize=(width, 3.2), sharey=True)
+    clips = {'original': y, **(z if isinstance(z, dict) else {title: z})}
+    n = len(clips); ncols = min(ncols, n); nrows = -(-n // ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=(width, 2.6 * nrows + 0.3), sharex=True, sharey=True,
+                            squeeze=False, layout='constrained')
     S = []
-    for x in (y, z):
+    for x in clips.values():
         f, t, P = sps.spectrogram(x, sr, nperseg=n_fft, noverlap=3 * n_fft // 4)
-        S.append((t, f, 10 * np.log10(P + 1e-12)))
-    vmax = max(s[2].max() for s in S)
-    for ax, (t, f, P), name in zip(axs, S, ('original', title)):
-        ax.pcolormesh(t, f, P, vmin=vmax - 80, vmax=vmax, shading='auto', cmap='magma')
-        ax.set_title(name, fontsize=9); ax.set_xlabel('s')
-    axs[0].set_ylabel('Hz'); fig.tight_layout()
+        S.append((t, f / 1000, 10 * np.log10(P + 1e-12)))
+    top = max(s[2].max() for s in S)
+    for k, (ax, (t, f, P), name) in enumerate(zip(axs.flat, S, clips)):
+        im = ax.pcolormesh(t, f, P - top, vmin=-range_db, vmax=0, shading='auto', cmap='magma', rasterized=True)
+        ax.set_title(name, fontsize=10); ax.tick_params(labelsize=9)
+        if k % ncols == 0: ax.set_ylabel('kHz', fontsize=10)
+        if k + ncols >= n: ax.set_xlabel('s', fontsize=10); ax.xaxis.set_tick_params(labelbottom=True)
+    for ax in axs.flat[n:]: ax.set_visible(False)
+    cb = fig.colorbar(im, ax=axs, shrink=0.95, pad=0.01)
+    cb.set_label('dB below the loudest bin', fontsize=10); cb.ax.tick_params(labelsize=9)
     return fig
