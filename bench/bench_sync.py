@@ -20,7 +20,7 @@ langclass time: above 1 is langclass faster) and the goals of issue 22. Not a te
 `langclass/`, e.g. `git archive HEAD~3 langclass | tar -x -C DIR`), to show a change before/after.
 """
 from __future__ import annotations
-import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -49,11 +49,15 @@ def make_corpus(root:Path, n:int, seconds:float) -> tuple[int, int]:
     with ProcessPoolExecutor(os.cpu_count() or 2) as ex: sizes = list(ex.map(make_mp3, jobs))
     return len(sizes), sum(sizes)
 
+CPU = []  # CPU seconds (user + system) of each timed process, in order
+
 def timed(cmd, env, cwd) -> float:
-    t0 = time.perf_counter()
+    "Wall seconds of the process `cmd` (its CPU seconds appended to `CPU`)."
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN); t0 = time.perf_counter()
     r = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    dt = time.perf_counter() - t0
+    dt = time.perf_counter() - t0; ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode: sys.exit(f"{' '.join(cmd[:3])} failed ({r.returncode}):\n{r.stdout[-2000:]}")
+    CPU.append(ru.ru_utime - ru0.ru_utime + ru.ru_stime - ru0.ru_stime)
     return dt
 
 def load() -> str: return '/'.join(f"{x:.1f}" for x in os.getloadavg())
@@ -88,22 +92,28 @@ def main():
             tools['langclass (baseline)'] = (lc, ['--workers', str(a.workers), '--quiet'],
                                              {**env, 'PYTHONPATH': str(Path(a.baseline).absolute())})
         times = {k: {'upload': [], 'no-op': [], 'download': []} for k in tools}
+        cpu = {k: {'upload': [], 'no-op': [], 'download': []} for k in tools}
+        floor = []  # the least any botocore tool does for a no-op: start, make an S3 client, list the prefix once
+        floor_cmd = [sys.executable, '-c', "import botocore.session as s; c = s.get_session().create_client('s3'); "
+                     "c.list_objects_v2(Bucket='bench', Prefix='tool0-round0/')"]
         names = list(tools)
         for r in range(a.rounds):
             order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
                 pre, post, e = tools[name]
-                uri, down = f"s3://bench/{name.split()[0]}-{r}/", str(tmp/f"down-{r}-{names.index(name)}")
+                i = names.index(name); uri, down = f"s3://bench/tool{i}-round{r}/", str(tmp/f"down-{r}-{i}")
                 l0 = load()
                 up = timed(pre + [str(corpus), uri] + post, e, tmp)
                 noop = timed(pre + [str(corpus), uri] + post, e, tmp)
                 dn = timed(pre + [uri, down] + post, e, tmp)
-                for k, v in (('upload', up), ('no-op', noop), ('download', dn)): times[name][k].append(v)
+                for k, v, c in zip(('upload', 'no-op', 'download'), (up, noop, dn), CPU[-3:]): times[name][k].append(v); cpu[name][k].append(c)
                 got = sorted(p.relative_to(down).as_posix() for p in Path(down).rglob('*.mp3'))
                 assert len(got) == n and sum((Path(down)/g).stat().st_size for g in got) == nbytes, (name, len(got))
                 print(f"round {r}: {name:22s} upload {up:.2f} s, no-op {noop:.2f} s, download {dn:.2f} s  (load {l0} -> {load()})", flush=True)
                 shutil.rmtree(down)
+            floor.append(timed(floor_cmd, env, tmp))
     med = {k: {op: statistics.median(v) for op, v in d.items()} for k, d in times.items()}
+    mcpu = {k: {op: statistics.median(v) for op, v in d.items()} for k, d in cpu.items()}
     print(f"\nmedians of {a.rounds} rounds; {n} files, {mb:.1f} MB, {a.workers} concurrent transfers each; "
           f"{os.cpu_count()} cores, load now {load()}")
     others = [k for k in names if k != 'aws s3 sync']
@@ -113,5 +123,11 @@ def main():
         aw = med['aws s3 sync'][op]
         print(f"| {op} | {aw:.2f} s | " + ' | '.join(f"{med[k][op]:.2f} s" for k in others) + ' | '
               + ' | '.join(f"{aw/med[k][op]:.2f}x" for k in others) + f" | {GOALS[op]:g}x |")
+    print('\nCPU seconds (user + system) of each process, medians:')
+    for op in ('upload', 'download', 'no-op'):
+        print(f"  {op:8s} " + ', '.join(f"{k} {mcpu[k][op]:.2f} s" for k in names))
+    fl = statistics.median(floor)
+    print(f"\nfloor of a no-op for any botocore-based tool (start Python, make the S3 client, one listing): {fl:.2f} s, "
+          f"so aws/langclass no-op can be at most {med['aws s3 sync']['no-op']/fl:.2f}x here")
 
 if __name__ == '__main__': main()

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Iterable
 from urllib import robotparser
 from urllib.parse import urljoin, urlsplit
-import requests
+import requests, urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
 from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
@@ -23,8 +26,8 @@ from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
 __all__ = ['USER_AGENT', 'PARSERS', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
-           'parse_rss', 'FetchError', 'robots_delay', 'retry_after', 'Fetcher', 'CrawlReport', 'crawl', 'is_mp3',
-           'DownloadReport', 'mp3_seconds', 'download', 'catalog_summary']
+           'parse_rss', 'FetchError', 'robots_delay', 'Fetcher', 'CrawlReport', 'crawl', 'is_mp3', 'DownloadReport',
+           'mp3_seconds', 'download', 'catalog_summary']
 
 # %% ../nbs/05_crawl.ipynb #f3c385b2
 USER_AGENT = (f"langclass/{langclass.__version__} (+https://github.com/langclass/langclass; "
@@ -222,23 +225,45 @@ def robots_delay(text:str, agent:str=USER_AGENT) -> float|None:
                 for a in cur: groups[a] = d
     return next((d for a, d in groups.items() if a != '*' and a in token), groups.get('*'))
 
-def retry_after(value:str|None) -> float|None:
-    "Seconds to wait from a `Retry-After` header (seconds or an HTTP date)."
-    if not value: return None
-    try: return max(0., float(value))
-    except ValueError: pass
-    try: return max(0., (email.utils.parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
-    except (TypeError, ValueError): return None
-
 # %% ../nbs/05_crawl.ipynb #29160ff3
-_RETRY_STATUS = {429, 500, 502, 503, 504}
+_RETRY_STATUS = (429, 500, 502, 503, 504)
+
+class _PoliteRetry(Retry):
+    "urllib3's `Retry` as a `Fetcher` needs it: every retry counted, each wait at least the host's interval and cut short by `stop`, a `Retry-After` beyond `max_wait` not waited for."
+    fetcher = None  # the `Fetcher` whose sessions mount it
+    def new(self, **kw):
+        r = super().new(**kw); r.fetcher = self.fetcher
+        return r
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        f = self.fetcher
+        if response is not None:
+            try: wait = self.get_retry_after(response)
+            except Exception: wait = None  # an unreadable Retry-After: the backoff instead
+            if wait is not None and wait > f.max_wait: raise MaxRetryError(_pool, url, f"Retry-After {wait:g} s > max_wait")
+        new = super().increment(method, url, response, error, _pool, _stacktrace)  # MaxRetryError when no retry is left
+        with f._lock:  # the retry about to go out, and the answer it replaces (the last answer is counted by `_raw`)
+            f.requests += 1
+            if response is not None: f.by_status[response.status] += 1
+        return new
+    def sleep(self, response=None):
+        f = self.fetcher
+        try: wait = self.get_retry_after(response) if response is not None else None
+        except Exception: wait = None
+        f.sleep(max(self.get_backoff_time() if wait is None else wait, f.interval(f._local.host)), f._local.url)
+
+def _reason(e:Exception) -> str:
+    "The `FetchError` reason for a requests exception `e` (after urllib3 used up its retries)."
+    cause = getattr(e.args[0], 'reason', None) if e.args else None  # urllib3's MaxRetryError says what the last try met
+    if isinstance(e, requests.exceptions.Timeout) or isinstance(cause, urllib3.exceptions.TimeoutError): return 'timeout'
+    if isinstance(e, requests.exceptions.ChunkedEncodingError): return 'truncated'
+    return 'connection' if isinstance(e, requests.exceptions.ConnectionError) else 'request'
 
 class Fetcher:
-    "A polite HTTP client: robots.txt, per-host rate limit, timeouts, retries with backoff, a request counter."
+    "A polite HTTP client: robots.txt, per-host rate limit, timeouts, retries (urllib3's `Retry`: backoff, `Retry-After`), a request counter."
     def __init__(self, *, rate:float=1.0, # most requests per second to one host
                  timeout:float|tuple=(10., 30.), # connect and read timeouts, s
                  retries:int=3, # retries after the first attempt
-                 backoff:float=1.0, # first backoff, s (doubles each retry)
+                 backoff:float=1.0, # backoff factor, s: waits of about backoff × 2^k (at least the host's interval)
                  max_wait:float=300., # longest Retry-After honoured, s (longer: give up)
                  user_agent:str=USER_AGENT, robots:bool=True):
         if rate <= 0: raise ValueError(f"rate must be > 0 requests/s, not {rate}")
@@ -249,12 +274,21 @@ class Fetcher:
         self._rlock, self._hostlocks = threading.Lock(), {}
         self.stop = threading.Event()  # set it (Ctrl-C) and every wait and transfer ends with FetchError('cancelled')
 
+    def retry(self) -> Retry:
+        "The retry policy of this fetcher's sessions: connection errors, timeouts before the headers, 429 and 5xx answers."
+        r = _PoliteRetry(total=self.retries, connect=self.retries, read=self.retries, status=self.retries, other=0,
+                         allowed_methods={'GET', 'HEAD'}, status_forcelist=_RETRY_STATUS, backoff_factor=self.backoff,
+                         respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False)
+        r.fetcher = self
+        return r
+
     def session(self) -> requests.Session:
-        "This thread's session."
+        "This thread's session, with the retry policy mounted."
         s = getattr(self._local, 's', None)
         if s is None:
             s = self._local.s = requests.Session()
             s.headers['User-Agent'] = self.user_agent
+            for scheme in ('http://', 'https://'): s.mount(scheme, HTTPAdapter(max_retries=self.retry()))
         return s
 
     def interval(self, host:str) -> float:
@@ -263,7 +297,7 @@ class Fetcher:
         return max(1/self.rate, d or 0.)
 
     def _raw(self, url, stream):
-        "One GET, no redirects followed, after the host's interval has passed since the last response began."
+        "One GET (retried by the session's policy), no redirects followed, after the host's interval has passed since the last response began."
         host = urlsplit(url).netloc
         with self._lock:
             hl = self._hostlocks.setdefault(host, threading.Lock())
@@ -275,14 +309,12 @@ class Fetcher:
                 t, now = self._last.get(host, -1e9) + self.interval(host), time.monotonic()
                 if t > now: self.sleep(t - now, url)
                 self._check(url)
+                self._local.host, self._local.url = host, url  # for the retries' waits
                 try: r = self.session().get(url, stream=True, timeout=self.timeout, allow_redirects=False)
                 finally: self._last[host] = time.monotonic()
             finally: hl.release()
             if not stream: r.content
-        except requests.exceptions.Timeout as e: raise FetchError('timeout', url, type(e).__name__) from None
-        except requests.exceptions.ChunkedEncodingError: raise FetchError('truncated', url, 'body shorter than announced') from None
-        except requests.exceptions.ConnectionError as e: raise FetchError('connection', url, type(e).__name__) from None
-        except requests.exceptions.RequestException as e: raise FetchError('request', url, str(e)) from None
+        except requests.exceptions.RequestException as e: raise FetchError(_reason(e), url, type(e).__name__) from None
         with self._lock: self.by_status[r.status_code] += 1
         return r
 
@@ -320,7 +352,7 @@ class Fetcher:
             if not self.allowed(url): raise FetchError('robots', url, 'disallowed by robots.txt')
             try: r = self._raw(url, stream)
             except FetchError as e:
-                if e.reason in ('timeout', 'connection', 'truncated') and attempt < self.retries:
+                if e.reason == 'truncated' and attempt < self.retries:  # a body cut short (urllib3 retries until the headers)
                     self.sleep(self.backoff * 2**attempt, url); attempt += 1; continue
                 raise
             if r.is_redirect and 'Location' in r.headers:
@@ -330,14 +362,9 @@ class Fetcher:
                 hops += 1
                 if hops > max_redirects: raise FetchError('redirects', url, f"more than {max_redirects}")
                 url = loc; continue
-            if r.status_code in _RETRY_STATUS:
-                wait = retry_after(r.headers.get('Retry-After')) if r.status_code in (429, 503) else None
-                wait = self.backoff * 2**attempt if wait is None else wait
+            if r.status_code >= 400:
                 r.close()
-                if attempt >= self.retries or wait > self.max_wait:
-                    raise FetchError(f'http {r.status_code}', url, f"after {attempt+1} attempts")
-                self.sleep(wait, url); attempt += 1; continue
-            if r.status_code >= 400: r.close(); raise FetchError(f'http {r.status_code}', url)
+                raise FetchError(f'http {r.status_code}', url, 'retries used up or Retry-After too long' if r.status_code in _RETRY_STATUS else '')
             return r
 
 # %% ../nbs/05_crawl.ipynb #4e6236ce
@@ -544,12 +571,11 @@ def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, t
             if lp is not None: os.replace(part, lp)
             else: store.put_file(key, part)
             return replace(clip, sha256=h.hexdigest(), key=key, error=''), n
-        except requests.exceptions.RequestException as e:  # while streaming the body
-            err = FetchError('truncated' if isinstance(e, requests.exceptions.ChunkedEncodingError) else
-                             'timeout' if isinstance(e, requests.exceptions.Timeout) else 'connection', url, type(e).__name__)
-        except FetchError as e: err = e
+        except requests.exceptions.RequestException as e:  # while streaming the body: fetched again below
+            err, body = FetchError(_reason(e), url, type(e).__name__), True
+        except FetchError as e: err, body = e, e.reason == 'truncated'  # (`f.get`'s own failures come after its retries)
         finally: part.unlink(missing_ok=True)
-        if err.reason in ('truncated', 'timeout', 'connection') and attempt < f.retries:
+        if body and attempt < f.retries:
             f.sleep(f.backoff * 2**attempt, url); attempt += 1; continue
         raise err
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit, parse_qs
 import numpy as np, soundfile as sf
+from fastcore.basics import patch
 from .core import Clip, DEFAULT_LANGS, get_language, get_route
 
 # %% auto #0
@@ -241,7 +242,7 @@ def _send(h, status, body:bytes=b'', ctype='text/html; charset=utf-8', headers=N
         try: h.wfile.write(body); h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError): h.close_connection = True
 
-# %% ../nbs/04_replica.ipynb #8119e302
+# %% ../nbs/04_replica.ipynb #ad2429fc
 class Replica:
     "A local audio-lingua on 127.0.0.1 serving `items` in both site generations and RSS, with faults."
     def __init__(self, items:Iterable[tuple[Clip, bytes|str|Path]], # `(Clip, mp3 bytes or path)`
@@ -262,7 +263,6 @@ class Replica:
         self._lock = threading.Lock()
         self.server = None
 
-    # --- lifecycle
     def start(self):
         "Start serving in a daemon thread."
         self.server = _Server((self.host, self.port), _Handler)
@@ -282,156 +282,171 @@ class Replica:
         return self.url + ('current/' if get_route(route).pages == 'current' else '')
     def __repr__(self): return f"Replica({self.url!r}, {len(self.articles)} articles)"
 
-    # --- content
-    def add(self, items:Iterable[tuple[Clip, bytes]], *, music:int=0):
-        "Publish more items (a site that changed)."
-        new = build_articles(list(items), music=music, existing=self.articles)
-        with self._lock: self.articles = self.articles + new
-    def section(self, sec:int, level:str|None=None) -> list[Article]:
-        "Articles of section `sec` (and level, if given), newest first."
-        arts = [a for a in self.articles if a.section == sec and (level is None or a.level == level)]
-        return sorted(arts, key=lambda a: (a.date, a.n), reverse=True)
-    def catalog(self, route:str='classic', langs:Iterable[str]|None=None) -> list[Clip]:
-        "The clips a complete crawl of `route` must yield (music skipped), sorted by clip id."
-        base = self.site_url(route)
-        codes = None if langs is None else {get_language(l).code for l in langs}
-        return [Clip(f'al-{a.n}', a.lang, mp3_url=f"{base}IMG/mp3/{a.slug}.mp3", page_url=f"{base}spip.php?article{a.n}",
-                     speaker_id=str(a.author), speaker=a.speaker, level=a.level, sex=a.sex, age=a.age,
-                     duration=float(a.duration), title=a.title, date=a.date, source=get_route(route).source, text=a.text)
-                for a in sorted(self.articles, key=lambda a: f'al-{a.n}') if not a.music and (codes is None or a.lang in codes)]
-    @property
-    def clip_ids(self) -> dict[str, str]:
-        "The id each item's clip gets on the site (`al-<article>`), by the item's own clip id."
-        return {a.orig: f'al-{a.n}' for a in self.articles if a.orig}
-    def mp3_of(self, clip_id:str) -> bytes:
-        "The MP3 bytes the replica serves for `clip_id`."
-        return next(a.mp3 for a in self.articles if f'al-{a.n}' == clip_id)
+# %% ../nbs/04_replica.ipynb #96f7cec4
+@patch
+def add(self:Replica, items:Iterable[tuple[Clip, bytes]], *, music:int=0):
+    "Publish more items (a site that changed)."
+    new = build_articles(list(items), music=music, existing=self.articles)
+    with self._lock: self.articles = self.articles + new
+@patch
+def section(self:Replica, sec:int, level:str|None=None) -> list[Article]:
+    "Articles of section `sec` (and level, if given), newest first."
+    arts = [a for a in self.articles if a.section == sec and (level is None or a.level == level)]
+    return sorted(arts, key=lambda a: (a.date, a.n), reverse=True)
+@patch
+def catalog(self:Replica, route:str='classic', langs:Iterable[str]|None=None) -> list[Clip]:
+    "The clips a complete crawl of `route` must yield (music skipped), sorted by clip id."
+    base = self.site_url(route)
+    codes = None if langs is None else {get_language(l).code for l in langs}
+    return [Clip(f'al-{a.n}', a.lang, mp3_url=f"{base}IMG/mp3/{a.slug}.mp3", page_url=f"{base}spip.php?article{a.n}",
+                 speaker_id=str(a.author), speaker=a.speaker, level=a.level, sex=a.sex, age=a.age,
+                 duration=float(a.duration), title=a.title, date=a.date, source=get_route(route).source, text=a.text)
+            for a in sorted(self.articles, key=lambda a: f'al-{a.n}') if not a.music and (codes is None or a.lang in codes)]
+@patch(as_prop=True)
+def clip_ids(self:Replica) -> dict[str, str]:
+    "The id each item's clip gets on the site (`al-<article>`), by the item's own clip id."
+    return {a.orig: f'al-{a.n}' for a in self.articles if a.orig}
+@patch
+def mp3_of(self:Replica, clip_id:str) -> bytes:
+    "The MP3 bytes the replica serves for `clip_id`."
+    return next(a.mp3 for a in self.articles if f'al-{a.n}' == clip_id)
 
-    # --- faults and log
-    def fault(self, pattern:str, kind:str, count:int|None=None, **params) -> Fault:
-        "Inject fault `kind` into requests whose path+query match `pattern` (the next `count`, or all)."
-        if kind not in FAULT_KINDS: raise ValueError(f"Unknown fault {kind!r}: one of {', '.join(FAULT_KINDS)}")
-        f = Fault(pattern, kind, count, params)
-        with self._lock: self.faults.append(f)
-        return f
-    def clear_faults(self):
-        with self._lock: self.faults.clear()
-    def reset_log(self):
-        with self._lock: self.log.clear()
-    def requests(self, pattern:str='*') -> list[Hit]:
-        "Logged requests whose path matches `pattern`."
-        with self._lock: return [h for h in self.log if fnmatch.fnmatchcase(h.path, pattern)]
-    def _take_fault(self, path):
-        with self._lock:
-            for f in self.faults:
-                if (f.count is None or f.hits < f.count) and fnmatch.fnmatchcase(path, f.pattern):
-                    f.hits += 1; return f
-    def _log(self, h, status):
-        with self._lock: self.log.append(Hit(time.monotonic(), h.command, h.path, status, h.headers.get('Host', ''), h.headers.get('User-Agent', '')))
+# %% ../nbs/04_replica.ipynb #6d22f80b
+@patch
+def fault(self:Replica, pattern:str, kind:str, count:int|None=None, **params) -> Fault:
+    "Inject fault `kind` into requests whose path+query match `pattern` (the next `count`, or all)."
+    if kind not in FAULT_KINDS: raise ValueError(f"Unknown fault {kind!r}: one of {', '.join(FAULT_KINDS)}")
+    f = Fault(pattern, kind, count, params)
+    with self._lock: self.faults.append(f)
+    return f
+@patch
+def clear_faults(self:Replica):
+    with self._lock: self.faults.clear()
+@patch
+def reset_log(self:Replica):
+    with self._lock: self.log.clear()
+@patch
+def requests(self:Replica, pattern:str='*') -> list[Hit]:
+    "Logged requests whose path matches `pattern`."
+    with self._lock: return [h for h in self.log if fnmatch.fnmatchcase(h.path, pattern)]
+@patch
+def _take_fault(self:Replica, path):
+    with self._lock:
+        for f in self.faults:
+            if (f.count is None or f.hits < f.count) and fnmatch.fnmatchcase(path, f.pattern):
+                f.hits += 1; return f
+@patch
+def _log(self:Replica, h, status):
+    with self._lock: self.log.append(Hit(time.monotonic(), h.command, h.path, status, h.headers.get('Host', ''), h.headers.get('User-Agent', '')))
 
-    # --- serving
-    def _robots(self) -> str:
-        if self.robots is not None: return self.robots
-        cd = f"Crawl-delay: {self.crawl_delay:g}\n" if self.crawl_delay else ''
-        return f"User-agent: *\nDisallow: /ecrire/\nDisallow: /prive/\n{cd}"
+# %% ../nbs/04_replica.ipynb #60ba192e
+@patch
+def _robots(self:Replica) -> str:
+    if self.robots is not None: return self.robots
+    cd = f"Crawl-delay: {self.crawl_delay:g}\n" if self.crawl_delay else ''
+    return f"User-agent: *\nDisallow: /ecrire/\nDisallow: /prive/\n{cd}"
 
-    def _handle(self, h):
-        path = h.path
-        f = self._take_fault(path) if not path.startswith('/offsite/') else None
-        if f and f.kind == 'slow': time.sleep(f.params.get('delay', 2.0)); f = None
-        if f and f.kind == 'reset':
-            self._log(h, 0)
-            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
-            h.close_connection = True
-            return
-        if f and f.kind in ('404', '500', '503', '429'):
-            st = int(f.kind); hd = {'Retry-After': f.params.get('retry_after', 1)} if st in (429, 503) else {}
-            self._log(h, st); return _send(h, st, f"<html><body>Erreur {st}</body></html>".encode(), headers=hd)
-        if f and f.kind == 'offsite':
-            to = f.params.get('to', f"http://localhost:{self.port}/offsite")
-            self._log(h, 302); return _send(h, 302, b'', headers={'Location': to + path})
-        status, body, ctype = self._route(path[len('/offsite'):] if path.startswith('/offsite/') else path)
-        if f and f.kind == 'malformed' and ctype.startswith('text/html'): body = malform(body.decode()).encode()
-        if f and f.kind == 'html':
-            status, ctype = 200, f.params.get('content_type', 'text/html; charset=utf-8')
-            body = _page('Page introuvable', '<p>Ce document a été déplacé.</p>').encode()
-        if f and f.kind == 'oversize':
-            size, declare = f.params.get('size', 8 << 20), f.params.get('declare', True)
-            self._log(h, 200)
-            h.send_response(200); h.send_header('Content-Type', 'audio/mpeg')
-            if declare: h.send_header('Content-Length', str(size))
-            h.send_header('Connection', 'close'); h.close_connection = True; h.end_headers()
-            chunk, sent = (body or b'\xff') * (65536 // max(1, len(body)) + 1), 0
-            try:
-                while sent < size:
-                    n = min(len(chunk), size - sent); h.wfile.write(chunk[:n]); sent += n
-            except (BrokenPipeError, ConnectionResetError): pass
-            return
-        if f and f.kind == 'truncate':
-            self._log(h, status)
-            return _send(h, status, body[:len(body)//2], ctype, length=len(body), close=True)
+@patch
+def _handle(self:Replica, h):
+    path = h.path
+    f = self._take_fault(path) if not path.startswith('/offsite/') else None
+    if f and f.kind == 'slow': time.sleep(f.params.get('delay', 2.0)); f = None
+    if f and f.kind == 'reset':
+        self._log(h, 0)
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        h.close_connection = True
+        return
+    if f and f.kind in ('404', '500', '503', '429'):
+        st = int(f.kind); hd = {'Retry-After': f.params.get('retry_after', 1)} if st in (429, 503) else {}
+        self._log(h, st); return _send(h, st, f"<html><body>Erreur {st}</body></html>".encode(), headers=hd)
+    if f and f.kind == 'offsite':
+        to = f.params.get('to', f"http://localhost:{self.port}/offsite")
+        self._log(h, 302); return _send(h, 302, b'', headers={'Location': to + path})
+    status, body, ctype = self._route(path[len('/offsite'):] if path.startswith('/offsite/') else path)
+    if f and f.kind == 'malformed' and ctype.startswith('text/html'): body = malform(body.decode()).encode()
+    if f and f.kind == 'html':
+        status, ctype = 200, f.params.get('content_type', 'text/html; charset=utf-8')
+        body = _page('Page introuvable', '<p>Ce document a été déplacé.</p>').encode()
+    if f and f.kind == 'oversize':
+        size, declare = f.params.get('size', 8 << 20), f.params.get('declare', True)
+        self._log(h, 200)
+        h.send_response(200); h.send_header('Content-Type', 'audio/mpeg')
+        if declare: h.send_header('Content-Length', str(size))
+        h.send_header('Connection', 'close'); h.close_connection = True; h.end_headers()
+        chunk, sent = (body or b'\xff') * (65536 // max(1, len(body)) + 1), 0
+        try:
+            while sent < size:
+                n = min(len(chunk), size - sent); h.wfile.write(chunk[:n]); sent += n
+        except (BrokenPipeError, ConnectionResetError): pass
+        return
+    if f and f.kind == 'truncate':
         self._log(h, status)
-        _send(h, status, body, ctype)
+        return _send(h, status, body[:len(body)//2], ctype, length=len(body), close=True)
+    self._log(h, status)
+    _send(h, status, body, ctype)
 
-    def _route(self, path:str) -> tuple[int, bytes, str]:
-        u = urlsplit(path)
-        gen, p = ('current', u.path[len('/current'):]) if u.path.startswith('/current/') else ('classic', u.path)
-        base = self.url + ('current/' if gen == 'current' else '')
-        notfound = (404, _page('Erreur 404', '<p>Page introuvable</p>').encode(), 'text/html; charset=utf-8')
-        if p == '/robots.txt' and gen == 'classic': return 200, self._robots().encode(), 'text/plain; charset=utf-8'
-        if p.startswith('/IMG/mp3/') and p.endswith('.mp3'):
-            a = next((a for a in self.articles if p == f'/IMG/mp3/{a.slug}.mp3'), None)
-            return (200, a.mp3, 'audio/mpeg') if a else notfound
-        if p in ('/', '/index.php'):
-            secs = sorted({a.section for a in self.articles})
-            return 200, _page('Audio Lingua', '<ul class="rubriques">' + ''.join(
-                f'<li><a href="spip.php?rubrique{s}">{get_language(self._lang(s)).name}</a></li>' for s in secs) + '</ul>').encode(), 'text/html; charset=utf-8'
-        if p != '/spip.php': return notfound
-        toks = (u.query or '').split('&')
-        q = {k: v[0] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
-        m = _LIST_RE.match(toks[0]) if toks else None
-        off = int(q.get('debut_articles', 0) or 0) if (q.get('debut_articles', '0') or '0').isdigit() else 0
-        html_ = lambda s: (200, s.encode(), 'text/html; charset=utf-8')
-        names = {s: get_language(self._lang(s)).name for s in {a.section for a in self.articles}}
-        if q.get('page') == 'backend':
-            if 'id_rubrique' in q:
-                sec = int(q['id_rubrique']) if q['id_rubrique'].isdigit() else -1
-                arts = self.section(sec)
-                if not arts: return notfound
-                title, size = f"Audio Lingua - {names[sec]}", self.feed_page or len(arts)
-            else: arts, title, size = sorted(self.articles, key=lambda a: (a.date, a.n), reverse=True), 'Audio Lingua', self.feed_size
-            return 200, rss_feed(title, arts[off:off+size], base, lang_names=names).encode(), 'application/rss+xml; charset=utf-8'
-        if q.get('page') == 'liste' and gen == 'current':
-            sec = int(q.get('id_rubrique', '-1')) if q.get('id_rubrique', '').isdigit() else -1
-            arts = self.section(sec, q.get('niveau', ''))
-            if sec not in names: return notfound
-            nxt = (f"spip.php?page=liste&id_rubrique={sec}&niveau={q.get('niveau', '')}&debut_articles={off+self.per_page}"
-                   if off + self.per_page < len(arts) else None)
-            return html_(current_list(f"{names[sec]} {q.get('niveau', '')}", arts[off:off+self.per_page], next_url=nxt))
-        if not m: return notfound
-        kind, n = m[1], int(m[2])
-        if kind == 'article':
-            a = next((a for a in self.articles if a.n == n), None)
-            if not a: return notfound
-            return html_(classic_list(a.title, [a]) if gen == 'classic' else current_list(a.title, [a]))
-        if kind == 'auteur':
-            arts = sorted((a for a in self.articles if a.author == n), key=lambda a: (a.date, a.n), reverse=True)
+# %% ../nbs/04_replica.ipynb #cc594241
+@patch
+def _route(self:Replica, path:str) -> tuple[int, bytes, str]:
+    u = urlsplit(path)
+    gen, p = ('current', u.path[len('/current'):]) if u.path.startswith('/current/') else ('classic', u.path)
+    base = self.url + ('current/' if gen == 'current' else '')
+    notfound = (404, _page('Erreur 404', '<p>Page introuvable</p>').encode(), 'text/html; charset=utf-8')
+    if p == '/robots.txt' and gen == 'classic': return 200, self._robots().encode(), 'text/plain; charset=utf-8'
+    if p.startswith('/IMG/mp3/') and p.endswith('.mp3'):
+        a = next((a for a in self.articles if p == f'/IMG/mp3/{a.slug}.mp3'), None)
+        return (200, a.mp3, 'audio/mpeg') if a else notfound
+    if p in ('/', '/index.php'):
+        secs = sorted({a.section for a in self.articles})
+        return 200, _page('Audio Lingua', '<ul class="rubriques">' + ''.join(
+            f'<li><a href="spip.php?rubrique{s}">{get_language(self._lang(s)).name}</a></li>' for s in secs) + '</ul>').encode(), 'text/html; charset=utf-8'
+    if p != '/spip.php': return notfound
+    toks = (u.query or '').split('&')
+    q = {k: v[0] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+    m = _LIST_RE.match(toks[0]) if toks else None
+    off = int(q.get('debut_articles', 0) or 0) if (q.get('debut_articles', '0') or '0').isdigit() else 0
+    html_ = lambda s: (200, s.encode(), 'text/html; charset=utf-8')
+    names = {s: get_language(self._lang(s)).name for s in {a.section for a in self.articles}}
+    if q.get('page') == 'backend':
+        if 'id_rubrique' in q:
+            sec = int(q['id_rubrique']) if q['id_rubrique'].isdigit() else -1
+            arts = self.section(sec)
             if not arts: return notfound
-            return html_(classic_list(arts[0].speaker, arts) if gen == 'classic' else current_list(arts[0].speaker, arts))
-        arts = self.section(n)
+            title, size = f"Audio Lingua - {names[sec]}", self.feed_page or len(arts)
+        else: arts, title, size = sorted(self.articles, key=lambda a: (a.date, a.n), reverse=True), 'Audio Lingua', self.feed_size
+        return 200, rss_feed(title, arts[off:off+size], base, lang_names=names).encode(), 'application/rss+xml; charset=utf-8'
+    if q.get('page') == 'liste' and gen == 'current':
+        sec = int(q.get('id_rubrique', '-1')) if q.get('id_rubrique', '').isdigit() else -1
+        arts = self.section(sec, q.get('niveau', ''))
+        if sec not in names: return notfound
+        nxt = (f"spip.php?page=liste&id_rubrique={sec}&niveau={q.get('niveau', '')}&debut_articles={off+self.per_page}"
+               if off + self.per_page < len(arts) else None)
+        return html_(current_list(f"{names[sec]} {q.get('niveau', '')}", arts[off:off+self.per_page], next_url=nxt))
+    if not m: return notfound
+    kind, n = m[1], int(m[2])
+    if kind == 'article':
+        a = next((a for a in self.articles if a.n == n), None)
+        if not a: return notfound
+        return html_(classic_list(a.title, [a]) if gen == 'classic' else current_list(a.title, [a]))
+    if kind == 'auteur':
+        arts = sorted((a for a in self.articles if a.author == n), key=lambda a: (a.date, a.n), reverse=True)
         if not arts: return notfound
-        if gen == 'classic':
-            return html_(classic_list(names[n], arts[off:off+self.per_page], url=f"spip.php?rubrique{n}", offset=off,
-                                      per_page=self.per_page, total=len(arts)))
-        if n in self.accordion:
-            levels = [l for l in _LEVELS + [''] if any(a.level == l for a in arts)]
-            body = '\n'.join(
-                f'<section class="fr-accordion"><h3 class="fr-accordion__title"><button class="fr-accordion__btn" aria-expanded="false" '
-                f'aria-controls="acc-{n}-{l or "autres"}">Niveau {l or "non précisé"}</button></h3>'
-                f'<div class="fr-collapse" id="acc-{n}-{l or "autres"}" data-url="spip.php?page=liste&amp;id_rubrique={n}&amp;niveau={l}"></div></section>'
-                for l in levels)
-            return html_(_page(names[n], f'<div class="fr-accordions-group">{body}</div>'))
-        nxt = f"spip.php?rubrique{n}&debut_articles={off+self.per_page}" if off + self.per_page < len(arts) else None
-        return html_(current_list(names[n], arts[off:off+self.per_page], next_url=nxt))
+        return html_(classic_list(arts[0].speaker, arts) if gen == 'classic' else current_list(arts[0].speaker, arts))
+    arts = self.section(n)
+    if not arts: return notfound
+    if gen == 'classic':
+        return html_(classic_list(names[n], arts[off:off+self.per_page], url=f"spip.php?rubrique{n}", offset=off,
+                                  per_page=self.per_page, total=len(arts)))
+    if n in self.accordion:
+        levels = [l for l in _LEVELS + [''] if any(a.level == l for a in arts)]
+        body = '\n'.join(
+            f'<section class="fr-accordion"><h3 class="fr-accordion__title"><button class="fr-accordion__btn" aria-expanded="false" '
+            f'aria-controls="acc-{n}-{l or "autres"}">Niveau {l or "non précisé"}</button></h3>'
+            f'<div class="fr-collapse" id="acc-{n}-{l or "autres"}" data-url="spip.php?page=liste&amp;id_rubrique={n}&amp;niveau={l}"></div></section>'
+            for l in levels)
+        return html_(_page(names[n], f'<div class="fr-accordions-group">{body}</div>'))
+    nxt = f"spip.php?rubrique{n}&debut_articles={off+self.per_page}" if off + self.per_page < len(arts) else None
+    return html_(current_list(names[n], arts[off:off+self.per_page], next_url=nxt))
 
-    def _lang(self, sec) -> str: return next(a.lang for a in self.articles if a.section == sec)
+@patch
+def _lang(self:Replica, sec) -> str: return next(a.lang for a in self.articles if a.section == sec)
