@@ -2,14 +2,20 @@
 """Benchmark of langclass.model: inference per 10 s clip (decode + features + CNN) on ONE thread,
 and training time per epoch per 1,000 windows, with the default FeatureConfig and ModelConfig.
 
-    python bench/bench_model.py [--clips 40] [--windows 1000] [--skip-train]
+    python bench/bench_model.py [--clips 40] [--rounds 7] [--windows 1000] [--skip-train]
 
-Each phase runs in its own process (TensorFlow's thread pools are fixed at start-up): inference with
-`tf.config.threading` set to 1 intra-op and 1 inter-op thread, training with TensorFlow's defaults.
-Peers: the goal figures of issue 7 (15 ms per clip, 60 s per epoch per 1,000 windows); AmberNet's
-published 138 ms per clip on 4 threads (quoted, not run here); and, in the same run, Keras'
-`model.predict` path next to the compiled call that `langclass.model.predict` uses, and the eager call, the same CNN
-without its strided first convolution, and a 4x wider CNN.
+Each phase runs in its own process. The inference phases run with every thread pool at one thread, the
+same for both sides: OMP/OPENBLAS/MKL_NUM_THREADS=1 in the environment before anything is imported,
+threadpoolctl's limit of 1, TensorFlow's intra- and inter-op pools at 1, LiteRT `num_threads=1`
+(scipy.fft uses one worker unless asked).
+
+`predict` row (like with like, issue 22): the same work on the same decoded 10 s clip -- features of its
+windows, the CNN, the mean over windows -- by langclass's prediction path (`langclass.features` in
+NumPy/SciPy + the CNN's LiteRT export, `langclass.infer`) and by the peer that path replaced (librosa's
+melspectrogram + power_to_db + the same per-window CMVN, and the same CNN as a compiled `tf.function`),
+the two sides alternating in rounds; the medians of the rounds and the load average are printed.
+Other peers: the goal figures of issue 7 (15 ms per clip, 60 s per epoch per 1,000 windows); AmberNet's
+published 138 ms per clip on 4 threads (quoted, not run here); Keras' `model.predict` and the eager call.
 """
 import os, sys, json, time, argparse, subprocess, io
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
@@ -32,10 +38,47 @@ def _median_ms(f, n):
         ts.append(time.perf_counter() - t); cs.append(time.process_time() - c)
     return [float(np.median(ts))*1000, float(np.median(cs))*1000]
 
-def phase_infer(n):
+def _one_thread_tf():
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
+    return tf
+
+def phase_predict(n, rounds):
+    "langclass's predict path vs the librosa + tf.function peer, same clip, same work, one thread each, alternating."
+    tf = _one_thread_tf()
+    import numpy as np, librosa
+    from langclass.features import FeatureConfig, audio_features
+    from langclass.model import ModelConfig, build_model
+    from langclass.infer import Runner, export_litert
+    fcfg = FeatureConfig()
+    y = _audio(fcfg.sr)
+    m = build_model(fcfg.input_shape, 6, ModelConfig())
+    runner = Runner(export_litert(m), num_threads=1)
+    spec = tf.TensorSpec([None, *m.input_shape[1:]], tf.float32)
+    fn = tf.function(lambda x: m(x, training=False), input_signature=[spec])
+    W, H = fcfg.window_samples, fcfg.hop_samples
+    def ours(): return runner(audio_features(y, fcfg)).mean(0)
+    def peer():
+        wins = np.stack([y[s:s + W] for s in range(0, max(1, len(y) - W + 1), H)])
+        S = librosa.feature.melspectrogram(y=wins, sr=fcfg.sr, n_fft=fcfg.n_fft, hop_length=fcfg.hop_length, n_mels=fcfg.n_mels,
+                                           fmin=fcfg.fmin, fmax=fcfg.fmax, center=True, pad_mode='constant')
+        D = np.stack([librosa.power_to_db(s, ref=1.0, top_db=fcfg.top_db) for s in S]).transpose(0, 2, 1)
+        D = (D - D.mean(1, keepdims=True)) / np.maximum(D.std(1, keepdims=True), 1e-3)
+        return np.asarray(fn(D[..., None].astype(np.float32))).mean(0)
+    close = float(np.abs(ours() - peer()).max())  # the same model on the same clip: the same answer
+    res = {'ours': [], 'peer': []}
+    for r in range(rounds):  # alternate the sides, so load changes hit both
+        for k, f in (('ours', ours), ('peer', peer)) if r % 2 == 0 else (('peer', peer), ('ours', ours)):
+            res[k].append(_median_ms(f, n))
+    med = lambda k, i: float(np.median([v[i] for v in res[k]]))
+    print(json.dumps({'ours': [med('ours', 0), med('ours', 1)], 'peer': [med('peer', 0), med('peer', 1)], 'max_prob_diff': close,
+                      'windows': int(len(audio_features(y, fcfg))), 'load': os.getloadavg()[0], 'rounds': rounds, 'calls': n}))
+
+def phase_infer(n):
+    tf = _one_thread_tf()
     import soundfile as sf, numpy as np
     from langclass.features import FeatureConfig, load_audio, audio_features
     from langclass.model import ModelConfig, build_model, _forward
@@ -53,10 +96,14 @@ def phase_infer(n):
         if label == 'cnn':
             res['cnn_keras_predict'] = _median_ms(lambda: m.predict(x[..., None], verbose=0), n)
             res['cnn_eager'] = _median_ms(lambda: np.asarray(m(x[..., None], training=False)), n)
+    from langclass.infer import Runner, export_litert
     m = build_model(fcfg.input_shape, 6, ModelConfig())
+    runner = Runner(export_litert(m), num_threads=1)
+    res['cnn_litert'] = _median_ms(lambda: runner(x), n)
+    res['total_litert'] = _median_ms(lambda: runner(audio_features(load_audio(mp3, fcfg.sr), fcfg)).mean(0), n)
     res['total'] = _median_ms(lambda: _forward(m, audio_features(load_audio(mp3, fcfg.sr), fcfg)).mean(0), n)
     res['windows_per_clip'] = int(len(x)); res['input_shape'] = list(fcfg.input_shape)
-    res['goal'] = [res['features'][i] + res['cnn'][i] for i in (0, 1)]
+    res['goal'] = [res['features'][i] + res['cnn_litert'][i] for i in (0, 1)]
     print(json.dumps(res))
 
 def phase_train(n_windows, epochs=2):
@@ -76,8 +123,11 @@ def phase_train(n_windows, epochs=2):
     m.fit(ds, epochs=epochs, callbacks=[T()], verbose=0, shuffle=False)
     print(json.dumps({'epoch_s': times, 'windows': n_windows, 'threads': os.cpu_count()}))
 
-def run_phase(*args):
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+ONE_THREAD = {v: '1' for v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMEXPR_NUM_THREADS')}
+
+def run_phase(*args, one_thread=False):
+    env = {**os.environ, **(ONE_THREAD if one_thread else {})}  # set before the child imports NumPy
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
     if out.returncode: sys.exit(f"phase {args} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -85,23 +135,36 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--clips', type=int, default=40, help='timed repetitions per inference measure')
     ap.add_argument('--windows', type=int, default=1000, help='training windows per epoch')
+    ap.add_argument('--rounds', type=int, default=7, help='alternating rounds of the predict comparison')
     ap.add_argument('--skip-train', action='store_true')
-    ap.add_argument('--phase', choices=['infer', 'train'])
+    ap.add_argument('--only-predict', action='store_true', help='only the like-with-like predict row')
+    ap.add_argument('--phase', choices=['infer', 'train', 'predict'])
     a = ap.parse_args()
     if a.phase == 'infer': return phase_infer(a.clips)
     if a.phase == 'train': return phase_train(a.windows)
-    r = run_phase('--phase', 'infer', '--clips', str(a.clips))
+    if a.phase == 'predict': return phase_predict(a.clips, a.rounds)
+    p = run_phase('--phase', 'predict', '--clips', str(a.clips), '--rounds', str(a.rounds), one_thread=True)
+    print(f"predict of a decoded 10 s clip ({p['windows']} window(s), default configs), 1 thread on both sides, median of "
+          f"{p['rounds']} alternating rounds of {p['calls']} calls; load average {p['load']:.1f} on {os.cpu_count()} cores:")
+    print("| measure | langclass (features + LiteRT) | peer (librosa + tf.function CNN) | ratio peer / langclass |\n|---|---:|---:|---:|")
+    print(f"| predict, wall ms | {p['ours'][0]:.2f} | {p['peer'][0]:.2f} | {p['peer'][0]/p['ours'][0]:.2f} |")
+    print(f"| predict, CPU ms | {p['ours'][1]:.2f} | {p['peer'][1]:.2f} | {p['peer'][1]/p['ours'][1]:.2f} |")
+    print(f"(largest difference between the two sides' probabilities: {p['max_prob_diff']:.1e})\n")
+    if a.only_predict: return
+    r = run_phase('--phase', 'infer', '--clips', str(a.clips), one_thread=True)
     print(f"Inference per 10 s clip, 1 thread, input {tuple(r['input_shape'])}, {r['windows_per_clip']} window(s), median of {a.clips}:")
     print(f"| step | wall ms | CPU ms | CPU vs goal {GOAL_CLIP_MS:.0f} ms | CPU vs AmberNet {AMBERNET_MS:.0f} ms (4 threads, quoted) |")
     print("|---|---:|---:|---:|---:|")
     rows = [('MP3 decode', r['decode']), ('features (log-mel)', r['features']),
-            (f"CNN default ({r['cnn_params']:,} params), compiled call (predict's path)", r['cnn']),
+            (f"CNN default ({r['cnn_params']:,} params), LiteRT export (predict's path)", r['cnn_litert']),
+            ("CNN default, compiled tf.function call (evaluate's path)", r['cnn']),
             ("CNN default via keras model.predict (peer path)", r['cnn_keras_predict']),
             ("CNN default, eager model(x) call (peer path)", r['cnn_eager']),
             ("CNN without the strided stem (stem_stride=1)", r['cnn_stride1']),
             (f"CNN wide ({r['cnn_wide_params']:,} params)", r['cnn_wide']),
             ('features + CNN (goal measure)', r['goal']),
-            ('decode + features + CNN, end to end', r['total'])]
+            ('decode + features + CNN (LiteRT), end to end', r['total_litert']),
+            ('decode + features + CNN (tf.function), end to end', r['total'])]
     for k, (w, c) in rows: print(f"| {k} | {w:.1f} | {c:.1f} | {c/GOAL_CLIP_MS:.2f} | {c/AMBERNET_MS:.3f} |")
     print(f"CPU ratios to the compiled call: model.predict {r['cnn_keras_predict'][1]/r['cnn'][1]:.1f}x, eager call {r['cnn_eager'][1]/r['cnn'][1]:.1f}x; "
           f"stem stride 1 / 2 (CPU): {r['cnn_stride1'][1]/r['cnn'][1]:.1f}x; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

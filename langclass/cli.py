@@ -8,13 +8,16 @@ import argparse, contextlib, dataclasses, importlib, inspect, io, json, os, re, 
 from pathlib import Path
 from typing import Iterable
 from . import __version__
+from . import __version__
+from fastcore.docments import docments
+from tqdm import tqdm
 from .core import DEFAULT_LANGS, LANGUAGES, ROUTES, data_home, lang_code
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CLIError', 'one_line', 'lang_arg', 'check_store_uri', 'store_arg', 'add_config_args', 'config_from_args',
            'default_store', 'open_cli_store', 'need_module', 'silence_fd2', 'check_site', 'cmd_crawl', 'cmd_download',
            'cmd_sync', 'cmd_import', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'fetch_input', 'prediction_table',
-           'cmd_predict', 'cmd_demo', 'build_parser', 'main']
+           'load_infer_model', 'cmd_predict', 'cmd_demo', 'cmd_serve', 'cmd_export', 'build_parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #debd5b70
 class CLIError(Exception):
@@ -61,10 +64,9 @@ def store_arg(s:str) -> str:
 
 # %% ../nbs/14_cli.ipynb #e3804b19
 def _field_comments(cls) -> dict:
-    "`{field: comment}` from the `name: type = default  # comment` lines of a dataclass's source."
-    try: src = inspect.getsource(cls)
-    except (OSError, TypeError): return {}
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r'^\s+(\w+)\s*:[^=\n]*=[^#\n]*#\s*(.*)$', src, re.M)}
+    "`{field: comment}`: the docments (`name: type = default  # comment`) of a dataclass's fields, by fastcore's `docments`."
+    try: return {k: v for k, v in docments(cls).items() if v}
+    except (OSError, TypeError): return {}  # no source to read
 
 def _converter(name:str, base:str, optional:bool):
     def conv(s:str):
@@ -368,7 +370,7 @@ def cmd_evaluate(args) -> int:
                   "--test-frac/--val-frac/--group-by differ from training, so some of these clips may have been trained on")
     if args.lang: use = [c for c in use if c.lang in set(args.lang)]
     if not use: raise CLIError(f"no clips in the {args.split} split of {store.uri}" + (f" in {', '.join(args.lang)}" if args.lang else ''))
-    ev = M.evaluate(lm, store, use, workers=args.workers)
+    ev = M.evaluate(lm, store, use, workers=args.workers, progress=None if _progress(args) else False)  # a bar on a terminal
     if args.plot:
         fig = M.plot_confusion(ev)
         Path(args.plot).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -417,8 +419,18 @@ def prediction_table(rows:list[dict]) -> str:
     w = [max(len(c[i]) for c in cells) for i in range(len(head))]
     return '\n'.join('  '.join(v.ljust(w[i]) for i, v in enumerate(c)).rstrip() for c in cells)
 
+def load_infer_model(store, # the store (`open_cli_store`)
+                     name:str, # `--model`: a model name in the store, or an artifact folder (`.../models/NAME`)
+                    ):
+    "The model for `predict` and `serve`: its LiteRT export, without TensorFlow (`langclass.infer.load_model`)."
+    from langclass import infer
+    p = Path(name).expanduser()
+    with silence_fd2():  # an artifact without the export loads through TensorFlow
+        if (p/'config.json').is_file() and p.parent.name == 'models': return infer.load_model(p)
+        return infer.load_model(store, name)
+
 def cmd_predict(args) -> int:
-    "Predict the language of audio files or URLs."
+    "Predict the language of audio files or URLs (no TensorFlow: the model's LiteRT export)."
     if not args.timeout > 0 or not args.max_mb > 0: raise CLIError("--timeout and --max-mb must be > 0", 2)
     inputs, errors = [], []
     for src in args.inputs:
@@ -426,11 +438,13 @@ def cmd_predict(args) -> int:
         except ValueError as e: errors.append((src, str(e)))
     rows = []
     if inputs:
-        M = _model_module('langclass predict')
+        from langclass import infer
         store = open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
-        lm = _load_model(M, store, args.model)
-        for src, buf in inputs:
-            try: p = M.predict(lm, buf, threshold=args.threshold)
+        lm = load_infer_model(store, args.model)
+        bar = tqdm(inputs, desc='predict', unit='input', file=sys.stderr, leave=False,
+                   disable=len(inputs) < 2 or not _progress(args) or not sys.stderr.isatty())  # on a terminal only
+        for src, buf in bar:
+            try: p = infer.predict(lm, buf, threshold=args.threshold)
             except Exception as e: errors.append((src, f"{src}: {one_line(e)}" if src not in str(e) else str(e))); continue
             ru = p[1] if len(p) > 1 else (None, 0.0)
             rows.append(dict(input=src, lang=p.lang, prob=round(p.prob, 4), runner_up=ru[0], runner_up_prob=round(ru[1], 4),
@@ -459,6 +473,29 @@ def cmd_demo(args) -> int:
     print(f"next: langclass predict FILE_OR_URL --store {res.store} --model demo")
     return 0
 
+# %% ../nbs/14_cli.ipynb #c310f8f4
+def cmd_serve(args) -> int:
+    "Serve a model over HTTP: the API and the page."
+    serve = need_module('serve', 'langclass serve')
+    if not 0 < args.port < 65536: raise CLIError(f"--port {args.port}: not a TCP port", 2)
+    if not (args.max_mb > 0 and args.max_seconds > 0 and args.timeout > 0):
+        raise CLIError("--max-mb, --max-seconds and --timeout must be > 0", 2)
+    store = open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
+    m = load_infer_model(store, args.model)
+    cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0)
+    print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
+          f"(API: /v1/predict, docs: /docs; Ctrl-C stops)", flush=True)
+    serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info')
+    return 0
+
+def cmd_export(args) -> int:
+    "Write the LiteRT export of a saved model (models saved before exports existed)."
+    from langclass import infer
+    store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
+    with silence_fd2(): key = infer.export_model(store, args.model, force=args.force)
+    print(f"{store.uri.rstrip('/')}/{key}")
+    return 0
+
 # %% ../nbs/14_cli.ipynb #f486749d
 def _common(store:bool=True, defaults:bool=False) -> argparse.ArgumentParser:
     "The options every command takes (`defaults`: real defaults, for the top-level parser)."
@@ -478,10 +515,10 @@ def _common(store:bool=True, defaults:bool=False) -> argparse.ArgumentParser:
 
 _EPILOG = ("Examples:\n  langclass demo --small\n  langclass crawl --lang fr --lang en && langclass download\n"
            "  langclass import ~/cv-corpus-17.0 --format commonvoice\n  langclass train --holdout-source commonvoice\n"
-           "  langclass predict clip.mp3 https://example.org/a.mp3 --json\n"
+           "  langclass predict clip.mp3 https://example.org/a.mp3 --json\n  langclass serve --model demo --port 8000\n"
            "  langclass sync ~/.langclass s3://my-bucket/langclass")
 
-COMMANDS = ('crawl', 'download', 'sync', 'import', 'featurize', 'train', 'evaluate', 'predict', 'demo')
+COMMANDS = ('crawl', 'download', 'sync', 'import', 'featurize', 'train', 'evaluate', 'predict', 'serve', 'export', 'demo')
 
 def build_parser(config_options:Iterable[str]|None=None, # commands that get their config options; None: all
                 ) -> argparse.ArgumentParser:
@@ -612,6 +649,24 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="seconds to fetch a URL, in all (default: 30)")
     p.add_argument('--max-mb', type=float, default=200.0, metavar='MB', help="largest input accepted, megabytes (default: 200)")
 
+    p = cmd('serve', cmd_serve, "serve a model over HTTP: the API and a web page (upload or record)",
+            "Serve the model on HTTP: POST /v1/predict (multipart or raw audio), GET /v1/languages, GET /healthz, the "
+            "OpenAPI docs at /docs and, at /, a page that names the language of an upload or a recording from the microphone. "
+            "Runs without TensorFlow (the model's LiteRT export) until Ctrl-C.")
+    p.add_argument('--model', default='default', metavar='NAME', help="model name in the store, or an artifact folder (default: default)")
+    p.add_argument('--host', default='127.0.0.1', help="interface to listen on; 0.0.0.0 for every one (default: 127.0.0.1)")
+    p.add_argument('--port', type=int, default=8000, help="TCP port (default: 8000)")
+    p.add_argument('--max-mb', type=float, default=25.0, metavar='MB', help="largest upload, megabytes (default: 25)")
+    p.add_argument('--max-seconds', type=float, default=600.0, metavar='S', help="longest audio, seconds (default: 600)")
+    p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="a request's time limit, seconds (default: 30)")
+    p.add_argument('--workers', type=int, default=None, metavar='N', help="requests processed at once (default: the cores)")
+
+    p = cmd('export', cmd_export, "write the LiteRT export of a saved model",
+            "Write models/NAME/model.tflite, the model's CNN for TensorFlow-free prediction, for a model saved before "
+            "exports existed (train writes it with every model). Loads the model through TensorFlow once.")
+    p.add_argument('--model', default='default', metavar='NAME', help="model name in the store (default: default)")
+    p.add_argument('--force', action='store_true', help="write it again even if the model has one")
+
     p = cmd('demo', cmd_demo, "run the whole pipeline offline on a synthetic corpus",
             "Build a synthetic six-language espeak-ng corpus, serve it as a local replica of audio-lingua, crawl, "
             "download, featurize, train, evaluate on held-out speakers and sentences, predict a held-out clip, and "
@@ -653,7 +708,7 @@ def main(argv:list[str]|None=None) -> int:
             parser = build_parser([a for a in argv if a in COMMANDS])
             args = parser.parse_args(argv)
             if args.command is None:
-                raise CLIError("choose a command: crawl, download, sync, import, featurize, train, evaluate, predict, demo "
+                raise CLIError("choose a command: crawl, download, sync, import, featurize, train, evaluate, predict, serve, export, demo "
                                "(see `langclass --help`)", 2)
             return int(args.func(args) or 0)
         except SystemExit as e:  # --help, --version

@@ -1,0 +1,128 @@
+#!/usr/bin/env python
+"""Load benchmark of `langclass serve`: N requests of 10 s MP3 clips at concurrency C against a real server.
+
+    python bench/bench_serve.py [--requests 500] [--concurrency 16] [--model STORE/models/NAME] [--workers 0]
+
+The server runs in its own process (`langclass serve`, uvicorn, the model's LiteRT export, a pool of
+`--workers` threads; 0: the cores) on 127.0.0.1; the client is this process: C threads, each with its own
+keep-alive connection, posting the raw MP3 (`Content-Type: audio/mpeg`). Without `--model`, an untrained
+CNN with the default FeatureConfig and ModelConfig (six outputs) is saved into a temporary store: the
+cost per request does not depend on the weights. Prints p50/p95/p99 latency, throughput, errors, the
+server's RSS after start, after warm-up and after the run, the server's own time per clip (decode,
+features, model; from the answers), and the load average. The client shares the machine's cores.
+"""
+import os, sys, json, time, argparse, subprocess, tempfile, threading, io, http.client
+from pathlib import Path
+
+def rss_mb(pid:int) -> float:
+    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
+        if line.startswith('VmRSS:'): return int(line.split()[1]) / 1024
+    return float('nan')
+
+def cpu_s(pid:int) -> float:
+    "User + system CPU seconds of process `pid` (all its threads)."
+    f = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+
+def make_model(root:Path) -> Path:
+    "An untrained default-config model saved (with its LiteRT export) in a store under `root`."
+    code = ("import sys; from langclass.features import FeatureConfig; from langclass.model import ModelConfig, LangModel, build_model, save_model; "
+            "f, m = FeatureConfig(), ModelConfig(); "
+            "lm = LangModel(build_model(f.input_shape, 6, m), ('de','en','es','fr','ru','zh'), f, m, meta={'name': 'bench'}); "
+            f"save_model(lm, {str(root)!r}, 'bench')")
+    subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, env={**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'})
+    return root/'models'/'bench'
+
+def clips(n:int=8) -> list[bytes]:
+    "`n` different 10 s speech-like MP3 clips."
+    import soundfile as sf
+    from langclass.features import synth_signal
+    out = []
+    for i in range(n):
+        buf = io.BytesIO(); sf.write(buf, synth_signal(10.0, f0=110 + 15 * i, seed=i), 16000, format='MP3'); out.append(buf.getvalue())
+    return out
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--requests', type=int, default=500)
+    ap.add_argument('--concurrency', type=int, default=16)
+    ap.add_argument('--model', help='an artifact folder STORE/models/NAME (default: an untrained default-config CNN)')
+    ap.add_argument('--workers', type=int, default=0, help="the server's pool threads (0: the cores)")
+    ap.add_argument('--warmup', type=int, default=20)
+    a = ap.parse_args()
+    from langclass.testing import free_port, wait_port
+    tmp = tempfile.TemporaryDirectory()
+    model = Path(a.model) if a.model else make_model(Path(tmp.name)/'store')
+    data = clips()
+    port = free_port()
+    t0 = time.time()
+    srv = subprocess.Popen([sys.executable, '-m', 'langclass.cli', 'serve', '--model', str(model), '--port', str(port), '-q',
+                            '--workers', str(a.workers) if a.workers else str(os.cpu_count() or 1)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_port('127.0.0.1', port, timeout=120, proc=srv)
+        started = time.time() - t0
+        rss0 = rss_mb(srv.pid)
+        lock, lat, errors, server_ms, codes = threading.Lock(), [], [], [], {}
+        todo = iter(range(a.requests))
+        def worker(count:bool=True, n:int|None=None):
+            conn = http.client.HTTPConnection('127.0.0.1', port, timeout=120)
+            i = 0
+            while True:
+                if n is not None:
+                    if i >= n: break
+                    k = i
+                else:
+                    with lock:
+                        k = next(todo, None)
+                    if k is None: break
+                i += 1
+                body = data[k % len(data)]
+                t = time.perf_counter()
+                try:
+                    conn.request('POST', '/v1/predict', body=body, headers={'Content-Type': 'audio/mpeg'})
+                    r = conn.getresponse(); payload = r.read(); dt = time.perf_counter() - t
+                    ok = r.status == 200
+                    d = json.loads(payload)
+                except Exception as e:
+                    ok, dt, d = False, time.perf_counter() - t, {'error': repr(e)}
+                    conn.close(); conn = http.client.HTTPConnection('127.0.0.1', port, timeout=120)
+                if not count: continue
+                with lock:
+                    lat.append(dt); codes[r.status if ok else 'error'] = codes.get(r.status if ok else 'error', 0) + 1
+                    if ok: server_ms.append(d['timings_ms'])
+                    else: errors.append(d)
+            conn.close()
+        worker(count=False, n=a.warmup)
+        rss1 = rss_mb(srv.pid)
+        load0 = os.getloadavg()[0]
+        c0, s0 = time.process_time(), cpu_s(srv.pid); t = time.perf_counter()
+        ths = [threading.Thread(target=worker) for _ in range(a.concurrency)]
+        for th in ths: th.start()
+        for th in ths: th.join()
+        wall = time.perf_counter() - t; client_cpu = time.process_time() - c0; server_cpu = cpu_s(srv.pid) - s0
+        rss2 = rss_mb(srv.pid)
+        import numpy as np
+        L = np.array(lat) * 1000
+        sm = {k: float(np.median([s.get(k, 0) for s in server_ms])) for k in ('decode', 'features', 'model')} if server_ms else {}
+        print(f"langclass serve: {a.requests} requests of 10 s MP3 clips ({len(data[0]):,} bytes), concurrency {a.concurrency}, "
+              f"server pool {a.workers or os.cpu_count()} threads, {os.cpu_count()} cores shared with the client; model {model}")
+        print("| measure | value |\n|---|---:|")
+        rows = [('throughput, clips/s', f"{len(lat)/wall:.1f}"), ('latency p50, ms', f"{np.percentile(L, 50):.1f}"),
+                ('latency p95, ms', f"{np.percentile(L, 95):.1f}"), ('latency p99, ms', f"{np.percentile(L, 99):.1f}"),
+                ('latency max, ms', f"{L.max():.1f}"), ('errors', f"{len(errors)} (status counts {codes})"),
+                ('server per clip (median): decode / features / model, ms', ' / '.join(f"{sm.get(k, float('nan')):.2f}" for k in ('decode', 'features', 'model'))),
+                ('server RSS after start / warm-up / the run, MB', f"{rss0:.0f} / {rss1:.0f} / {rss2:.0f}"),
+                ('server start to listening, s', f"{started:.1f}"),
+                ('server CPU per request, ms (all threads)', f"{server_cpu / max(1, len(lat)) * 1000:.1f}"),
+                ('server / client CPU, s (of the run)', f"{server_cpu:.1f} / {client_cpu:.1f} in {wall:.1f} s wall"),
+                ('load average at start / end', f"{load0:.1f} / {os.getloadavg()[0]:.1f}")]
+        for k, v in rows: print(f"| {k} | {v} |")
+        if errors: print('first errors:', errors[:3])
+    finally:
+        srv.terminate()
+        try: srv.wait(15)
+        except subprocess.TimeoutExpired: srv.kill()
+        tmp.cleanup()
+
+if __name__ == '__main__': main()
