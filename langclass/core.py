@@ -13,7 +13,8 @@ from typing import Iterable
 # %% auto #0
 __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'Language', 'register_language', 'lang_code', 'get_language',
            'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog',
-           'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'data_home']
+           'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize',
+           'format_summary', 'data_home']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -243,6 +244,24 @@ def update_catalog(path:str|Path, # the catalog CSV file
         merged = merge_catalog(read_catalog(path), clips)
         write_catalog(merged, path)
     return merged
+
+# %% ../nbs/00_core.ipynb #1b9c15e2
+def summarize(clips:Iterable[Clip]) -> list[dict]:
+    "Rows `lang, source, clips, speakers, unknown_speaker, minutes, stored, failed`, one per language and source."
+    groups = {}
+    for c in clips: groups.setdefault((c.lang, c.source), []).append(c)
+    return [dict(lang=l, source=s, clips=len(cs), speakers=len({c.speaker_id for c in cs if c.speaker_id}),
+                 unknown_speaker=sum(not c.speaker_id for c in cs), minutes=round(sum(c.duration or 0 for c in cs)/60, 2),
+                 stored=sum(bool(c.sha256) for c in cs), failed=sum(bool(c.error) for c in cs))
+            for (l, s), cs in sorted(groups.items())]
+
+def format_summary(rows:list[dict], # `summarize` rows
+                   cols:tuple=('lang', 'source', 'clips', 'speakers', 'unknown_speaker', 'minutes'), # the columns shown
+                  ) -> str:
+    "`summarize`'s rows as an aligned text table."
+    cells = [cols] + [tuple(str(r[c]) for c in cols) for r in rows]
+    w = [max(len(r[i]) for r in cells) for i in range(len(cols))]
+    return '\n'.join('  '.join(v.ljust(w[i]) if i < 2 else v.rjust(w[i]) for i, v in enumerate(r)) for r in cells)
 
 # %% ../nbs/00_core.ipynb #d58543f7
 def data_home() -> Path:

@@ -27,7 +27,7 @@ from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 # %% auto #0
 __all__ = ['USER_AGENT', 'PARSERS', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
            'parse_rss', 'FetchError', 'robots_delay', 'Fetcher', 'CrawlReport', 'crawl', 'is_mp3', 'DownloadReport',
-           'mp3_seconds', 'download', 'catalog_summary']
+           'mp3_seconds', 'download']
 
 # %% ../nbs/05_crawl.ipynb #f3c385b2
 USER_AGENT = (f"langclass/{langclass.__version__} (+https://github.com/langclass/langclass; "
@@ -666,18 +666,6 @@ def download(clips_or_store:Iterable[Clip]|Store|str|Path, # clips, or a store w
     rep.per_lang = Counter(c.lang for c in cat.values() if c.clip_id in wanted and c.sha256 and store.exists(c.key or raw_key(c)))
     rep.requests, rep.seconds = f.requests - r0, time.monotonic() - t0
     return rep
-
-# %% ../nbs/05_crawl.ipynb #609971b4
-def catalog_summary(clips:Iterable[Clip]) -> dict:
-    "Per language: clips, speakers, downloaded, failed; and failures by reason."
-    clips = list(clips)
-    per = {}
-    for c in clips:
-        p = per.setdefault(c.lang, Counter())
-        p['clips'] += 1; p['downloaded'] += bool(c.sha256); p['failed'] += bool(c.error)
-    for l, p in per.items(): p['speakers'] = len({c.speaker_id for c in clips if c.lang == l and c.speaker_id})
-    reasons = Counter(c.error.split(':')[0] for c in clips if c.error)
-    return {'languages': {l: dict(p) for l, p in sorted(per.items())}, 'failures': dict(reasons.most_common())}
 
 # %% ../nbs/05_crawl.ipynb #290b900d
 def _main(argv=None):

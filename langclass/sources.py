@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 import numpy as np, soundfile as sf
 from tqdm import tqdm
-from .core import Clip, LANGUAGES, lang_code, merge_catalog
+from .core import Clip, LANGUAGES, format_summary, lang_code, merge_catalog, summarize
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog, sha256_file
 
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'CV_TSVS', 'FORMATS', 'SILENCE_DB', 'MIN_SPEECH', 'source_slug', 'import_clip_id', 'corpus_lang',
            'scan_folders', 'cv_locale_dirs', 'scan_commonvoice', 'scan_manifest', 'detect_format', 'active_seconds',
-           'probe_audio', 'summarize', 'format_summary', 'ImportReport', 'import_corpus', 'tone_corpus', 'plot_summary']
+           'probe_audio', 'ImportReport', 'import_corpus', 'tone_corpus', 'plot_summary']
 
 # %% ../nbs/06_sources.ipynb #19816a6f
 AUDIO_EXTS = ('.mp3', '.wav', '.flac', '.ogg')  # audio files the folder and manifest layouts pick up
@@ -212,22 +212,6 @@ def probe_audio(path:str|Path, # the audio file
     if active < min_speech:
         raise ValueError(f"{path}: no speech ({active:.2f} s of {dur:g} s above {silence_db:g} dBFS; a clip needs {min_speech:g} s)")
     return sha256_file(path), dur
-
-# %% ../nbs/06_sources.ipynb #04d7a427
-def summarize(clips) -> list[dict]:
-    "Rows `lang, source, clips, speakers, unknown_speaker, minutes`, one per language and source."
-    groups = {}
-    for c in clips: groups.setdefault((c.lang, c.source), []).append(c)
-    return [dict(lang=l, source=s, clips=len(cs), speakers=len({c.speaker_id for c in cs if c.speaker_id}),
-                 unknown_speaker=sum(not c.speaker_id for c in cs), minutes=round(sum(c.duration or 0 for c in cs)/60, 2))
-            for (l, s), cs in sorted(groups.items())]
-
-def format_summary(rows:list[dict]) -> str:
-    "`summarize`'s rows as an aligned text table."
-    cols = ('lang', 'source', 'clips', 'speakers', 'unknown_speaker', 'minutes')
-    cells = [cols] + [tuple(str(r[c]) for c in cols) for r in rows]
-    w = [max(len(r[i]) for r in cells) for i in range(len(cols))]
-    return '\n'.join('  '.join(v.ljust(w[i]) if i < 2 else v.rjust(w[i]) for i, v in enumerate(r)) for r in cells)
 
 # %% ../nbs/06_sources.ipynb #98f61f07
 @dataclass
