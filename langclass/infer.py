@@ -25,9 +25,12 @@ ARTIFACT_FORMAT = 1  # the artifact layout `langclass.model.save_model` writes a
 def export_litert(model, # a Keras model (`LangModel.model`)
                  ) -> bytes:
     "The LiteRT flatbuffer of a Keras model, batch size free (imports TensorFlow)."
-    import tensorflow as tf
-    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints the SavedModel it goes through
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    import logging, tensorflow as tf
+    log = logging.getLogger('tensorflow'); level = log.level
+    try:  # the converter prints and logs the SavedModel it goes through
+        log.setLevel(logging.ERROR)
+        with contextlib.redirect_stdout(io.StringIO()): return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    finally: log.setLevel(level)
 
 # %% ../nbs/11_infer.ipynb #cc880dd2
 def export_model(store:Store|str, # where the artifact is
