@@ -21,7 +21,7 @@ from urllib3.util.retry import Retry
 from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
-from .core import Clip, DEFAULT_LANGS, LANGUAGES, get_language, get_route, merge_catalog
+from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, get_route, merge_catalog
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
@@ -544,37 +544,37 @@ def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, t
     key, url = raw_key(clip), clip.mp3_url
     if not url: raise FetchError('no url', clip.clip_id, 'the catalog has no mp3_url')
     lp = store.local_path(key)
-    part = lp.with_name(lp.name + '.part') if lp is not None else Path(tmpdir)/f"{clip.clip_id}.mp3.part"
-    part.parent.mkdir(parents=True, exist_ok=True)
+    dest = lp if lp is not None else Path(tmpdir)/f"{clip.clip_id}.mp3"  # the folder store's file, else a temporary one to upload
     attempt = 0
     while True:
         try:
-            with f.get(url, stream=True, allow_offsite=allow_offsite) as r:
-                ct = r.headers.get('Content-Type', '').split(';')[0].strip().lower()
-                if ct and not ct.startswith(_AUDIO_TYPES): raise FetchError('not mp3', url, f"content type {ct}")
-                cl = r.headers.get('Content-Length')
-                cl = int(cl) if cl and cl.isdigit() else None
-                if cl is not None and cl > max_bytes: raise FetchError('too large', url, f"{cl} bytes announced, limit {max_bytes}")
-                h, n, head = hashlib.sha256(), 0, b''
-                with open(part, 'wb') as out:
-                    for chunk in r.iter_content(1 << 16):
-                        if f.stop.is_set(): raise FetchError('cancelled', url)
-                        n += len(chunk)
-                        if n > max_bytes: raise FetchError('too large', url, f"more than {max_bytes} bytes")
-                        if len(head) < 4: head += chunk[:4]
-                        h.update(chunk); out.write(chunk)
-                    out.flush(); os.fsync(out.fileno())
-                if cl is not None and n != cl: raise FetchError('truncated', url, f"{n} of {cl} bytes")
-                if not is_mp3(head): raise FetchError('not mp3', url, f"starts with {head[:4]!r}, no ID3 tag or frame sync")
-            try: mp3_seconds(part)  # decodes whole, and as long as its header says (a file cut short on the server fails)
-            except ValueError as e: raise FetchError('bad mp3', url, str(e)) from None
-            if lp is not None: os.replace(part, lp)
-            else: store.put_file(key, part)
+            with atomic_path(dest) as part:  # renamed onto `dest` only if it is a whole MP3
+                with f.get(url, stream=True, allow_offsite=allow_offsite) as r:
+                    ct = r.headers.get('Content-Type', '').split(';')[0].strip().lower()
+                    if ct and not ct.startswith(_AUDIO_TYPES): raise FetchError('not mp3', url, f"content type {ct}")
+                    cl = r.headers.get('Content-Length')
+                    cl = int(cl) if cl and cl.isdigit() else None
+                    if cl is not None and cl > max_bytes: raise FetchError('too large', url, f"{cl} bytes announced, limit {max_bytes}")
+                    h, n, head = hashlib.sha256(), 0, b''
+                    with open(part, 'wb') as out:
+                        for chunk in r.iter_content(1 << 16):
+                            if f.stop.is_set(): raise FetchError('cancelled', url)
+                            n += len(chunk)
+                            if n > max_bytes: raise FetchError('too large', url, f"more than {max_bytes} bytes")
+                            if len(head) < 4: head += chunk[:4]
+                            h.update(chunk); out.write(chunk)
+                        out.flush(); os.fsync(out.fileno())
+                    if cl is not None and n != cl: raise FetchError('truncated', url, f"{n} of {cl} bytes")
+                    if not is_mp3(head): raise FetchError('not mp3', url, f"starts with {head[:4]!r}, no ID3 tag or frame sync")
+                try: mp3_seconds(part)  # decodes whole, and as long as its header says (a file cut short on the server fails)
+                except ValueError as e: raise FetchError('bad mp3', url, str(e)) from None
+            if lp is None:
+                try: store.put_file(key, dest)
+                finally: dest.unlink(missing_ok=True)
             return replace(clip, sha256=h.hexdigest(), key=key, error=''), n
         except requests.exceptions.RequestException as e:  # while streaming the body: fetched again below
             err, body = FetchError(_reason(e), url, type(e).__name__), True
         except FetchError as e: err, body = e, e.reason == 'truncated'  # (`f.get`'s own failures come after its retries)
-        finally: part.unlink(missing_ok=True)
         if body and attempt < f.retries:
             f.sleep(f.backoff * 2**attempt, url); attempt += 1; continue
         raise err
