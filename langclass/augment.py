@@ -36,7 +36,7 @@ def check_audio(y:np.ndarray, # waveform: (samples,) or a batch (clips, samples)
                          f"langclass augments mono, mix down with {name}.mean(axis=1)")
     if y.ndim not in (1, 2): raise ValueError(f"{name} must be mono: 1-D (samples,) or a 2-D batch (clips, samples), got shape {y.shape}")
     if y.size == 0: raise ValueError(f"{name} is empty (shape {y.shape}): nothing to augment")
-    v = y.reshape(-1)
+    v = y if y.ndim == 1 else y.reshape(-1)
     if not math.isfinite(float(np.dot(v, v))):      # one fast pass; NaN and inf propagate
         bad = np.flatnonzero(~np.isfinite(v))
         if bad.size: raise ValueError(f"{name} contains NaN or inf ({bad.size} samples, first at flat index {bad[0]})")
@@ -223,7 +223,9 @@ def _ps_plan(N, M, Ha, K):
     q = -(-M // Ha)
     w2 = np.zeros(q * Ha, np.float32); w2[:M] = np.square(_hann(M))
     idx = np.arange(_BLOCK * K, dtype=np.intp).reshape(_BLOCK, K)   # intp: `take` converts nothing
-    return rot, adv, _hann(M) * np.float32(M / N), 1 / w2.reshape(q, Ha).sum(0), idx
+    plan = rot, adv, _hann(M) * np.float32(M / N), 1 / w2.reshape(q, Ha).sum(0), idx
+    for a in plan: a.flags.writeable = False                   # shared by every call (and thread)
+    return plan
 
 def _segment(y, a, b):
     "`y[a:b]`, zeros outside `y` (a view when inside)."
@@ -602,7 +604,7 @@ def equalize(y:np.ndarray, # waveform (or batch: all rows alike), float32
     return _equalize(y, sr, tuple(float(g) for g in gains_db), float(tilt_db_per_octave), band_hz)
 
 # %% ../nbs/07_augment.ipynb #5973a3cc
-def _uniform(rng, lo, hi): return float(lo) if lo == hi else float(rng.uniform(lo, hi))
+def _uniform(rng, lo, hi): return float(lo) if lo == hi else lo + (hi - lo) * rng.random()   # = rng.uniform(lo, hi), bit for bit, 3x cheaper
 
 class Transform:
     "Base class: with probability `p`, draw parameters and apply the function."
