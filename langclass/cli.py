@@ -4,10 +4,9 @@
 
 # %% ../nbs/14_cli.ipynb #905943d1
 from __future__ import annotations
-import argparse, contextlib, dataclasses, importlib, inspect, io, json, os, re, sys, warnings
+import argparse, contextlib, dataclasses, importlib, io, json, os, re, sys, warnings
 from pathlib import Path
 from typing import Iterable
-from . import __version__
 from . import __version__
 from fastcore.docments import docments
 from tqdm import tqdm
