@@ -4,17 +4,17 @@
 
 # %% ../nbs/09_model.ipynb #6f300973
 from __future__ import annotations
-import os
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+import os, re, sys
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ INFO and WARNING lines, once its logging is set up
+from contextlib import contextmanager
 import fnmatch, hashlib, io, json, math, tempfile, time, warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
-import tensorflow as tf
-import keras
-from keras import layers
+from tqdm import tqdm
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from .core import Clip, lang_code
 from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog
 from .sources import MIN_SPEECH, SILENCE_DB
@@ -26,6 +26,34 @@ __all__ = ['SPLITS', 'ARTIFACT_FORMAT', 'ModelConfig', 'StatsPooling', 'Gradient
            'SplitSummary', 'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history',
            'train', 'Evaluation', 'evaluate', 'plot_confusion', 'save_model', 'check_feature_config', 'load_model',
            'list_models', 'predict']
+
+# %% ../nbs/09_model.ipynb #39b4aadd
+_TF_CHATTER = re.compile(r'WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$'
+                         r'|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] '  # absl INFO and WARNING lines
+                         r'|E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ cuda_\w+\.cc:\d+\] failed call to cuInit')  # no GPU here
+
+@contextmanager
+def _quiet_tf_start():
+    "Capture fd 2 while TensorFlow starts; pass on every line but its known start-up chatter."
+    try: fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError): fd = None  # no file descriptor behind sys.stderr
+    if fd is None or os.environ.get('LANGCLASS_DEBUG', '') not in ('', '0'): yield; return
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(fd); os.dup2(tmp.fileno(), fd)
+        try: yield
+        finally:
+            sys.stderr.flush(); os.dup2(saved, fd); os.close(saved)
+            tmp.seek(0)
+            kept = [l for l in tmp.read().decode(errors='replace').splitlines() if l.strip() and not _TF_CHATTER.match(l)]
+            if kept: print('\n'.join(kept), file=sys.stderr)
+
+with _quiet_tf_start():
+    import tensorflow as tf
+    import keras
+    tf.config.list_physical_devices('GPU')  # CUDA's probe now, while captured (else its cuInit error comes at first use)
+tf.get_logger().setLevel('WARNING')  # no `INFO:tensorflow:Assets written to ...` when a model is exported
+from keras import layers
 
 # %% ../nbs/09_model.ipynb #4234eaee
 @dataclass(frozen=True)
@@ -326,12 +354,25 @@ def plot_history(lm:LangModel):
     return _plot_history(lm.history)
 
 # %% ../nbs/09_model.ipynb #78f99368
+def _stderr_tty() -> bool:
+    "Is stderr a terminal (progress bars), rather than a log file, a pipe or a notebook?"
+    try: return sys.stderr.isatty()
+    except (AttributeError, ValueError): return False
+
 class _Progress(keras.callbacks.Callback):
-    "One short line per epoch (Keras' bar is too chatty for notebooks and logs), with what on-the-fly augmentation cost."
+    "A line per epoch with what on-the-fly augmentation cost (Keras' bar is too chatty); a bar of its batches on a terminal."
     def __init__(self, stats:dict|None=None, every:int=1, verbose:bool=True):
         super().__init__(); self.every, self.t, self.stats, self.verbose, self.cost = every, time.time(), stats, verbose, []
-    def on_epoch_begin(self, epoch, logs=None): self.t = time.time()
+        self.bar, self.steps = None, None
+    def on_epoch_begin(self, epoch, logs=None):
+        self.t = time.time()
+        if self.verbose and _stderr_tty():
+            self.bar = tqdm(total=self.steps, desc=f'epoch {epoch+1}', unit='batch', leave=False, file=sys.stderr)
+    def on_train_batch_end(self, batch, logs=None):
+        if self.bar is not None: self.bar.update()
     def on_epoch_end(self, epoch, logs=None):
+        if self.bar is not None:
+            self.steps = self.bar.n; self.bar.close(); self.bar = None  # the next epochs know their length
         dt = time.time() - self.t
         st = (self.stats or {}).get(max(self.stats), {}) if self.stats else {}  # the training dataset's latest pass
         self.cost.append({'epoch_s': round(dt, 2), 'augment_s': round(st.get('augment_s', 0.0), 2),
@@ -466,20 +507,22 @@ def _jsonable(x):
     except TypeError: return json.loads(json.dumps(x, default=str))
 
 # %% ../nbs/09_model.ipynb #32687d80
-def _prf(cm:np.ndarray):
-    "Per-class precision, recall, F1 and support from a confusion matrix (rows: truth)."
-    tp = np.diag(cm).astype(float)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        p = np.where(cm.sum(0) > 0, tp/cm.sum(0), 0.0)
-        r = np.where(cm.sum(1) > 0, tp/cm.sum(1), 0.0)
-        f = np.where(p + r > 0, 2*p*r/(p + r), 0.0)
-    return p, r, f, cm.sum(1)
+def _prf(y, p, n:int):
+    "Per-class precision, recall, F1 and support of predictions `p` of truths `y` over classes 0..n-1 (scikit-learn)."
+    return precision_recall_fscore_support(y, p, labels=np.arange(n), zero_division=0)
 
-def _confusion(y, p, n): return np.bincount(np.asarray(y)*n + np.asarray(p), minlength=n*n).reshape(n, n)
+def _confusion(y, p, n:int) -> np.ndarray: return confusion_matrix(y, p, labels=np.arange(n))
 
-def _macro_f1(cm):
-    p, r, f, sup = _prf(cm)
+def _macro_f1(y, p, n:int) -> float:
+    "F1 averaged over the classes that occur in `y`."
+    f, sup = _prf(y, p, n)[2:]
     return float(f[sup > 0].mean()) if (sup > 0).any() else float('nan')
+
+def _text_table(head:list, rows:list, right:set=frozenset()) -> str:
+    "Rows as plain aligned columns (the columns in `right` aligned right), for a terminal."
+    cells = [list(map(str, head))] + [list(map(str, r)) for r in rows]
+    w = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    return '\n'.join('  '.join(v.rjust(w[i]) if i in right else v.ljust(w[i]) for i, v in enumerate(c)).rstrip() for c in cells)
 
 @dataclass
 class Evaluation:
@@ -504,13 +547,13 @@ class Evaluation:
     @property
     def window_accuracy(self) -> float: return float((self.window_pred == self.window_true).mean())
     @property
-    def clip_macro_f1(self) -> float: return _macro_f1(self.confusion)
+    def clip_macro_f1(self) -> float: return _macro_f1(self.clip_true, self.clip_pred, len(self.langs))
     @property
-    def window_macro_f1(self) -> float: return _macro_f1(self.window_confusion)
+    def window_macro_f1(self) -> float: return _macro_f1(self.window_true, self.window_pred, len(self.langs))
     @property
     def per_language(self) -> dict:
         "{lang: {precision, recall, f1, support}} over whole clips."
-        p, r, f, s = _prf(self.confusion)
+        p, r, f, s = _prf(self.clip_true, self.clip_pred, len(self.langs))
         return {l: {'precision': float(p[i]), 'recall': float(r[i]), 'f1': float(f[i]), 'support': int(s[i])}
                 for i, l in enumerate(self.langs)}
     def confused_pairs(self, k:int=5) -> list[tuple[str, str, int]]:
@@ -553,20 +596,27 @@ class Evaluation:
                               'probs': {l: round(float(x), 5) for l, x in zip(self.langs, p)}}
                              for c, t, s, p in zip(self.clip_ids, self.clip_true, self.sources, self.clip_probs)]
         return d
-    def summary(self) -> str:
-        "A short markdown report."
-        s = [f"**{len(self.clip_ids)} clips, {len(self.window_true)} windows**: clip accuracy {self.clip_accuracy:.3f}, "
-             f"macro-F1 {self.clip_macro_f1:.3f}; window accuracy {self.window_accuracy:.3f}, macro-F1 {self.window_macro_f1:.3f}",
-             '', '| language | precision | recall | F1 | clips |', '|---|---:|---:|---:|---:|']
-        s += [f"| {l} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |" for l, v in self.per_language.items()]
-        s += ['', f"Accuracy per language × source (macro over sources, then languages: {self.macro_accuracy:.3f}):", '',
-              '| language | source | clips | accuracy |', '|---|---|---:|---:|']
-        s += [f"| {l} | {k or '(none)'} | {v['clips']} | {v['accuracy']:.3f} |" for l, d in self.per_language_source.items() for k, v in d.items()]
+    def summary(self, markdown:bool=False) -> str:
+        "A short report: plain aligned text (a terminal), or Markdown (`markdown=True`, what a notebook shows)."
+        lang_rows = [(l, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v['support']) for l, v in self.per_language.items()]
+        src_rows = [(l, k or '(none)', v['clips'], f"{v['accuracy']:.3f}") for l, d in self.per_language_source.items() for k, v in d.items()]
+        head = (f"{len(self.clip_ids)} clips, {len(self.window_true)} windows")
+        figs = (f"clip accuracy {self.clip_accuracy:.3f}, macro-F1 {self.clip_macro_f1:.3f}; "
+                f"window accuracy {self.window_accuracy:.3f}, macro-F1 {self.window_macro_f1:.3f}")
+        by_src = f"Accuracy per language × source (macro over sources, then languages: {self.macro_accuracy:.3f}):"
+        if markdown:
+            md = lambda h, rows, al: '\n'.join(['| ' + ' | '.join(h) + ' |', '|' + '|'.join(al) + '|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows])
+            s = [f"**{head}**: {figs}", '', md(('language', 'precision', 'recall', 'F1', 'clips'), [(l, *r) for l, *r in lang_rows], ('---', '---:', '---:', '---:', '---:')),
+                 '', by_src, '', md(('language', 'source', 'clips', 'accuracy'), src_rows, ('---', '---', '---:', '---:'))]
+        else:
+            s = [f"{head}: {figs}", '', _text_table(('language', 'precision', 'recall', 'F1', 'clips'), lang_rows, {1, 2, 3, 4}),
+                 '', by_src, '', _text_table(('language', 'source', 'clips', 'accuracy'), src_rows, {2, 3})]
         pairs = self.confused_pairs()
         if pairs: s += ['', 'Most confused (true → predicted): ' + ', '.join(f"{a}→{b} ({n})" for a, b, n in pairs)]
         if self.skipped: s += ['', f"{len(self.skipped)} clip(s) skipped (language unknown to the model, or no features)"]
         return '\n'.join(s)
-    def _repr_markdown_(self): return self.summary()
+    def __str__(self): return self.summary()
+    def _repr_markdown_(self): return self.summary(markdown=True)
 
 # %% ../nbs/09_model.ipynb #d56f1e20
 import weakref
@@ -594,6 +644,7 @@ def evaluate(lm:LangModel, # a trained model
              batch_size:int=64, # windows per forward pass
              workers:int|None=None, # feature processes for clips not cached yet (None: all cores)
              chunk:int=256, # clips whose windows are in memory at once
+             progress:bool|None=False, # a progress bar on stderr (None: where stderr is a terminal)
             ) -> Evaluation:
     "Score `lm` on `clips`: per window and per whole clip (mean of window probabilities)."
     store = open_store(store)
@@ -606,18 +657,21 @@ def evaluate(lm:LangModel, # a trained model
     idx = {l: i for i, l in enumerate(lm.langs)}
     known, skipped = [c for c in clips if c.lang in idx], [c.clip_id for c in clips if c.lang not in idx]
     if not known: raise ValueError(f"No clips in the model's languages ({', '.join(lm.langs)}) to evaluate")
-    failed = F.featurize_catalog(store, known, lm.feature_cfg, workers=workers, progress=False).get('failed') or {}
+    if progress is None: progress = _stderr_tty()
+    failed = F.featurize_catalog(store, known, lm.feature_cfg, workers=workers, progress=progress).get('failed') or {}
     if failed:
         warnings.warn(f"{len(failed)} clip(s) not evaluated, their features failed: " + '; '.join(f"{k}: {v}" for k, v in list(failed.items())[:5]))
         skipped += [c.clip_id for c in known if c.clip_id in failed]
         known = [c for c in known if c.clip_id not in failed]
     clip_probs, wpred, n = [], [], []
+    bar = tqdm(total=len(known), desc='evaluate', unit='clip', disable=not progress, file=sys.stderr)
     for i in range(0, len(known), chunk):  # a chunk of clips at a time: memory stays bounded
         xs = [F.load_features(store, c.clip_id, lm.feature_cfg) for c in known[i:i+chunk]]
         probs = _forward(lm.model, np.concatenate(xs), batch_size)
         k = np.cumsum([len(x) for x in xs])[:-1]
         clip_probs += [p.mean(0) for p in np.split(probs, k)]
-        wpred.append(probs.argmax(1)); n += [len(x) for x in xs]
+        wpred.append(probs.argmax(1)); n += [len(x) for x in xs]; bar.update(len(xs))
+    bar.close()
     clip_probs, wpred, n = np.stack(clip_probs), np.concatenate(wpred), np.array(n)
     ytrue = np.array([idx[c.lang] for c in known])
     return Evaluation(tuple(lm.langs), [c.clip_id for c in known], ytrue, clip_probs,
