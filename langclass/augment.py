@@ -55,6 +55,7 @@ def as_rng(rng:np.random.Generator|int) -> np.random.Generator:
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool): return np.random.default_rng(int(rng))
     raise TypeError(f"Pass a numpy.random.Generator or an integer seed, got {rng!r}: langclass draws no hidden randomness")
 
+# %% ../nbs/07_augment.ipynb #4d276e06
 def rng_for(seed:int, # the run's seed
             *keys, # anything identifying the draw: clip id (str), epoch (int), ...
            ) -> np.random.Generator:
