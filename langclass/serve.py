@@ -61,8 +61,9 @@ def display_data(y:np.ndarray, # mono waveform at `cfg.sr`, as recorded
     edges = np.linspace(0, n, k + 1).astype(int)[:-1]
     wave = {'min': np.round(np.minimum.reduceat(y, edges), 3).tolist(), 'max': np.round(np.maximum.reduceat(y, edges), 3).tolist()}
     yn = F.normalize_audio(y, cfg.audio_norm, cfg.rms_db)
-    if len(yn) < cfg.n_fft: yn = np.pad(yn, (0, cfg.n_fft - len(yn)))
-    D = F.logmel(yn[None], cfg)[0]  # [n_mels, frames]: what the model's windows are cut from
+    step = cfg.hop_length * max(1, int(30 * cfg.sr) // cfg.hop_length)  # 30 s at a time: memory stays small for long audio
+    pad = lambda c: np.pad(c, (0, cfg.n_fft - len(c))) if len(c) < cfg.n_fft else c
+    D = np.concatenate([F.logmel(pad(yn[a:a + step])[None], cfg)[0] for a in range(0, max(len(yn), 1), step)], axis=1)  # [n_mels, frames]
     T = D.shape[1]
     if T > columns:  # max over groups of frames: short sounds stay visible
         e = np.linspace(0, T, columns + 1).astype(int)[:-1]
