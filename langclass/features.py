@@ -18,7 +18,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
 from .core import Clip, lang_code
 from .store import Store, feature_key, raw_key
-from .augment import rng_for
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
@@ -596,6 +595,7 @@ def make_dataset(store:Store, # where audio and cached features are
                 ):
     "A `tf.data.Dataset` of `(x [B, n_frames, n_features, 1], y one-hot [B, len(langs)])` batches (and `w [B]` with `weights`)."
     import tensorflow as tf
+    from langclass.augment import rng_for  # here, not at the top: predict and serve import features without scipy.signal
     clips = list(clips)
     langs = [lang_code(l) for l in langs]
     if not clips: raise ValueError("make_dataset: no clips")
