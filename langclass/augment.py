@@ -13,6 +13,7 @@ import scipy.fft as sfft
 import scipy.signal as sps
 import soundfile as sf
 from numpy.lib.stride_tricks import sliding_window_view
+from .core import quiet_stderr
 
 # %% auto #0
 __all__ = ['CODECS', 'check_audio', 'as_rng', 'rng_for', 'polarity_inversion', 'gain', 'high_pass', 'white_noise', 'time_mask',
@@ -421,7 +422,7 @@ def _codec1(y, sr, fmt, kbps):
                  compression_level=_mp3_level(kbps, work_sr), bitrate_mode='CONSTANT')
     else: sf.write(buf, x * np.float32(g), int(work_sr), format='WAV', subtype='GSM610')
     buf.seek(0)
-    z, _ = sf.read(buf, dtype='float32')
+    with quiet_stderr(): z, _ = sf.read(buf, dtype='float32')  # libmpg123's notes on low-rate frames
     m = len(x)
     d = _MP3_DELAY if fmt == 'mp3' and len(z) >= m + _MP3_DELAY else 0   # the decoder kept the delay
     z = _fit(z[d:], m)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #719057bb
 from __future__ import annotations
-import csv, fcntl, io, os, re, time
+import csv, fcntl, io, os, re, sys, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, asdict, replace
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Iterable
 __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'Language', 'register_language', 'lang_code', 'get_language',
            'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog',
            'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize',
-           'format_summary', 'data_home']
+           'format_summary', 'data_home', 'quiet_stderr']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -267,3 +267,23 @@ def format_summary(rows:list[dict], # `summarize` rows
 def data_home() -> Path:
     "The default data folder: `$LANGCLASS_HOME`, else `~/.langclass`."
     return Path(os.environ.get('LANGCLASS_HOME') or Path.home()/'.langclass').expanduser()
+
+# %% ../nbs/00_core.ipynb #bde6d6bf
+_fd2_lock, _fd2_users, _fd2_saved = threading.Lock(), [0], [None]
+
+@contextmanager
+def quiet_stderr():
+    "Send what C libraries write to file descriptor 2 meanwhile to /dev/null (Python exceptions still propagate)."
+    try:
+        with _fd2_lock:
+            if _fd2_users[0] == 0:
+                sys.stderr.flush()
+                _fd2_saved[0] = os.dup(2)
+                null = os.open(os.devnull, os.O_WRONLY); os.dup2(null, 2); os.close(null)
+            _fd2_users[0] += 1
+    except OSError: yield; return  # no file descriptor 2 to redirect: leave it
+    try: yield
+    finally:
+        with _fd2_lock:
+            _fd2_users[0] -= 1
+            if _fd2_users[0] == 0: os.dup2(_fd2_saved[0], 2); os.close(_fd2_saved[0])

@@ -21,7 +21,7 @@ from urllib3.util.retry import Retry
 from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
-from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, get_route, merge_catalog
+from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, get_route, merge_catalog, quiet_stderr
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
@@ -529,7 +529,7 @@ def mp3_seconds(src:str|Path|bytes, # an MP3 file, or its bytes
         with open(src, 'rb') as fh: head = fh.read(8192)
     counted = any(t in head for t in (b'Xing', b'Info', b'VBRI'))  # a frame count in the header (else it is an estimate)
     try:
-        with sf.SoundFile(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else str(src)) as fh:
+        with quiet_stderr(), sf.SoundFile(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else str(src)) as fh:
             sr, announced, n = fh.samplerate, fh.frames, 0
             while len(b := fh.read(1 << 16, dtype='float32')): n += len(b)  # (`blocks` pads to the announced length)
     except Exception as e: raise ValueError(f"does not decode as MP3 ({type(e).__name__})") from None

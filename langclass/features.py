@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_features.ipynb #2dfac163
 from __future__ import annotations
-import contextlib, io, json, hashlib, os, sys, threading, time
+import contextlib, io, json, hashlib, os, sys, time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass, asdict, fields, replace
 from functools import lru_cache
@@ -16,7 +16,7 @@ import soundfile as sf
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
-from .core import Clip, lang_code
+from .core import Clip, lang_code, quiet_stderr
 from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
@@ -122,25 +122,6 @@ def _decode_error(e:Exception, size:int|None) -> str:
     if 'possibly a pipe' not in msg and 'File does not exist' not in msg: return msg
     return f"{f'{size:,} bytes' if size is not None else 'the data'} in no audio format soundfile reads (not audio, or cut short)"
 
-_fd2_lock, _fd2_users, _fd2_saved = threading.Lock(), [0], [None]
-
-@contextlib.contextmanager
-def _quiet_fd2():
-    "Send what C libraries write to file descriptor 2 meanwhile (libmpg123's 'Note: Illegal Audio-MPEG-Header…') to /dev/null."
-    try:
-        with _fd2_lock:
-            if _fd2_users[0] == 0:
-                sys.stderr.flush()
-                _fd2_saved[0] = os.dup(2)
-                null = os.open(os.devnull, os.O_WRONLY); os.dup2(null, 2); os.close(null)
-            _fd2_users[0] += 1
-    except OSError: yield; return  # no file descriptor 2 to redirect: leave it
-    try: yield
-    finally:
-        with _fd2_lock:
-            _fd2_users[0] -= 1
-            if _fd2_users[0] == 0: os.dup2(_fd2_saved[0], 2); os.close(_fd2_saved[0])
-
 def _resample(y, orig:int, target:int) -> np.ndarray:
     "`y` from `orig` to `target` Hz with soxr's HQ filter, cut or zero-padded to `ceil(len(y) * target / orig)` samples: `librosa.resample(res_type='soxr_hq')`."
     n = int(np.ceil(len(y) * (float(target) / orig)))
@@ -168,7 +149,7 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
         if size == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
         src = str(p)
     try:  # read as librosa.load does: `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
-        with _quiet_fd2(), sf.SoundFile(src) as f: native, y = f.samplerate, f.read(dtype='float32', always_2d=True)
+        with quiet_stderr(), sf.SoundFile(src) as f: native, y = f.samplerate, f.read(dtype='float32', always_2d=True)
     except Exception as e: raise AudioError(f"Cannot decode audio {label}: {_decode_error(e, size)}") from None
     if y.shape[0] == 0: raise AudioError(f"Cannot decode audio {label}: no samples in it")
     y = y[:, 0] if y.shape[1] == 1 else np.mean(y, axis=1)

@@ -13,6 +13,7 @@ from .store import Store, LocalStore, open_store, model_prefix, fetch_url
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 from . import features as F
 from .features import FeatureConfig
+from .core import quiet_stderr
 
 # %% auto #0
 __all__ = ['EXPORT_FILE', 'ARTIFACT_FORMAT', 'export_litert', 'export_model', 'Runner', 'InferModel', 'reexport_hint',
@@ -63,8 +64,9 @@ class Runner:
         loc = self._local
         if getattr(loc, 'it', None) is None:
             from ai_edge_litert.interpreter import Interpreter
-            loc.it = Interpreter(model_content=self.content, num_threads=self.num_threads)
-            loc.it.allocate_tensors()
+            with quiet_stderr():  # LiteRT's 'INFO: Created TensorFlow Lite XNNPACK delegate for CPU.'
+                loc.it = Interpreter(model_content=self.content, num_threads=self.num_threads)
+                loc.it.allocate_tensors()
             loc.inp, loc.out = loc.it.get_input_details()[0], loc.it.get_output_details()[0]
             loc.n = int(loc.inp['shape'][0])
         return loc.it, loc.inp, loc.out
