@@ -4,9 +4,10 @@
 
 # %% ../nbs/00_core.ipynb #719057bb
 from __future__ import annotations
-import csv, fcntl, io, os, re, sys, threading, time
+import csv, fcntl, hashlib, io, json, os, re, sys, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, asdict, replace
+from typing import ClassVar
 from pathlib import Path
 from typing import Iterable
 
@@ -14,7 +15,7 @@ from typing import Iterable
 __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'Language', 'register_language', 'lang_code', 'get_language',
            'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog',
            'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize',
-           'format_summary', 'data_home', 'quiet_stderr']
+           'format_summary', 'data_home', 'Config', 'quiet_stderr']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -267,6 +268,25 @@ def format_summary(rows:list[dict], # `summarize` rows
 def data_home() -> Path:
     "The default data folder: `$LANGCLASS_HOME`, else `~/.langclass`."
     return Path(os.environ.get('LANGCLASS_HOME') or Path.home()/'.langclass').expanduser()
+
+# %% ../nbs/00_core.ipynb #68a9c019
+class Config:
+    "Mixin for a frozen dataclass config: `to_dict`, `from_dict` and a stable `hash`."
+    _added: ClassVar[dict] = {}  # {field: value that reproduces the behaviour from before the field existed}
+    def to_dict(self) -> dict:
+        "The config as a JSON-able dict (tuples as lists; fields in `_added` at their old value left out)."
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()
+                if not (k in self._added and v == self._added[k])}
+    @classmethod
+    def from_dict(cls, d:dict):
+        "The config from `to_dict`'s output; unknown keys are an error, missing ones take defaults."
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown: raise ValueError(f"Unknown {cls.__name__} field(s): {', '.join(sorted(unknown))}")
+        return cls(**d)
+    @property
+    def hash(self) -> str:
+        "Stable 12-hex-digit hash of the config (sha1 of its sorted JSON)."
+        return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/00_core.ipynb #bde6d6bf
 _fd2_lock, _fd2_users, _fd2_saved = threading.Lock(), [0], [None]

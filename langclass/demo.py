@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_demo.ipynb #919ba29b
 from __future__ import annotations
-import csv, hashlib, importlib, io, json, os, sys, time
+import csv, importlib, io, json, os, sys, time
 from collections.abc import Mapping
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import fftconvolve, resample_poly
 from tqdm import tqdm
-from .core import Clip, DEFAULT_LANGS, lang_code, read_catalog, write_catalog, atomic_write, data_home
+from .core import Clip, Config, DEFAULT_LANGS, lang_code, read_catalog, write_catalog, atomic_write, data_home
 from .speech import synth, mp3_bytes
 
 # %% auto #0
@@ -113,7 +113,7 @@ def make_speakers(lang:str, # registry language code
 
 # %% ../nbs/10_demo.ipynb #d3f9a7ff
 @dataclass(frozen=True)
-class CorpusConfig:
+class CorpusConfig(Config):
     "Everything that decides a demo corpus; hashable, it names the build."
     langs: tuple = DEFAULT_LANGS  # registry language codes
     speakers_per_lang: int = 48  # synthetic speakers per language
@@ -134,10 +134,6 @@ class CorpusConfig:
         if self.speakers_per_lang < 1 or self.clips_per_speaker < 1: raise ValueError("Need at least one speaker and one clip per speaker")
         if not 1 <= self.pools <= 11: raise ValueError(f"pools={self.pools}: use 1…11 ({min(map(len, SENTENCES.values()))} sentences per language)")
         if not 2 <= self.min_s <= self.max_s: raise ValueError(f"Need 2 <= min_s <= max_s, got {self.min_s}, {self.max_s}")
-    @property
-    def hash(self) -> str:
-        "12 hex digits naming this config."
-        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
 DEMO_SMALL = dict(speakers_per_lang=4, clips_per_speaker=1, min_s=10.0, max_s=14.0)  # a corpus built in seconds, for tests
 

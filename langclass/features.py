@@ -4,9 +4,9 @@
 
 # %% ../nbs/08_features.ipynb #2dfac163
 from __future__ import annotations
-import contextlib, io, json, hashlib, os, sys, time
+import contextlib, io, json, os, sys, time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
-from dataclasses import dataclass, asdict, fields, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -16,7 +16,7 @@ import soundfile as sf
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
-from .core import Clip, lang_code, quiet_stderr
+from .core import Clip, Config, lang_code, quiet_stderr
 from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
@@ -28,11 +28,11 @@ __all__ = ['FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synt
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
 _CMVN = ('window', 'utterance', 'mean')
-_ADDED = {'cmvn': 'window'}  # fields added after the first release, at the value that reproduces it: left out of `to_dict`
 
 @dataclass(frozen=True)
-class FeatureConfig:
+class FeatureConfig(Config):
     "Every parameter of the audio → features step; hashable, it names the feature cache."
+    _added = {'cmvn': 'window'}  # fields added after the first release, at the value that reproduces it (`Config`)
     sr: int = 16000  # sample rate, Hz
     window_s: float = 10.0  # seconds per CNN window
     hop_s: float = 5.0  # seconds between window starts
@@ -63,19 +63,6 @@ class FeatureConfig:
         if not 0 < self.n_mfcc <= self.n_mels: raise ValueError(f"FeatureConfig: need 0 < n_mfcc <= n_mels, got {self.n_mfcc}, {self.n_mels}")
         if self.window_samples < self.n_fft: raise ValueError(f"FeatureConfig: a window of {self.window_s} s is shorter than n_fft={self.n_fft}")
 
-    def to_dict(self) -> dict:
-        "The config as a plain (JSON-able) dict (fields added later are left out at their original behaviour, so old hashes hold)."
-        return {k: v for k, v in asdict(self).items() if not (k in _ADDED and v == _ADDED[k])}
-    @classmethod
-    def from_dict(cls, d:dict) -> FeatureConfig:
-        "The config from `to_dict`'s output; unknown keys are an error, missing ones take defaults."
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown: raise ValueError(f"Unknown FeatureConfig field(s): {', '.join(sorted(unknown))}")
-        return cls(**d)
-    @property
-    def hash(self) -> str:
-        "Stable 12-hex-digit hash of the config (sha1 of its sorted JSON)."
-        return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
     @property
     def window_samples(self) -> int: return int(round(self.window_s * self.sr))
     @property

@@ -9,13 +9,13 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ INFO and 
 from contextlib import contextmanager
 import fnmatch, hashlib, io, json, math, tempfile, time, warnings
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-from .core import Clip, lang_code
+from .core import Clip, Config, lang_code
 from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog
 from .sources import MIN_SPEECH, SILENCE_DB
 from . import features as F
@@ -57,7 +57,7 @@ from keras import layers
 
 # %% ../nbs/09_model.ipynb #4234eaee
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Config):
     "Architecture and training settings of the CNN (frozen, hashable; saved with the model)."
     filters: tuple = (16, 32, 64, 128)  # filters of each conv block (one block per entry)
     kernel_size: int = 3  # square kernel of every conv layer
@@ -89,20 +89,6 @@ class ModelConfig:
         if self.adversary not in ('none', 'source', 'speaker'): raise ValueError(f"adversary must be 'none', 'source' or 'speaker', not {self.adversary!r}")
         if self.schedule not in ('cosine', 'plateau'): raise ValueError(f"schedule must be 'cosine' or 'plateau', not {self.schedule!r}")
         if not self.filters: raise ValueError("filters: at least one conv block")
-    def to_dict(self) -> dict:
-        "A JSON-friendly dict."
-        d = asdict(self); d['filters'] = list(self.filters); return d
-    @classmethod
-    def from_dict(cls, d:dict) -> ModelConfig:
-        "The config from `to_dict`'s output (unknown keys are an error)."
-        names = {f.name for f in fields(cls)}
-        bad = set(d) - names
-        if bad: raise ValueError(f"Unknown ModelConfig field(s): {', '.join(sorted(bad))}")
-        return cls(**d)
-    @property
-    def hash(self) -> str:
-        "Stable short hex digest of the config."
-        return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/09_model.ipynb #ff23e467
 @keras.saving.register_keras_serializable('langclass')
