@@ -291,8 +291,12 @@ def cmd_featurize(args) -> int:
     clips = _catalog(store)
     use = _usable(clips, args.lang)
     if not use: raise CLIError(f"no clip of {store.uri} has audio{' in ' + ', '.join(args.lang) if args.lang else ''}: run `langclass download` first")
-    from langclass.features import featurize_catalog
-    rep = featurize_catalog(store, use, cfg, workers=args.workers, progress=_progress(args))
+    if args.ray is not None:  # Ray is imported only here: the single-machine path never needs it
+        D = need_module('distributed', 'langclass featurize --ray')
+        rep = D.featurize_ray(store, use, cfg, address=args.ray or None, endpoint_url=args.endpoint_url, progress=_progress(args))
+    else:
+        from langclass.features import featurize_catalog
+        rep = featurize_catalog(store, use, cfg, workers=args.workers, progress=_progress(args))
     _say(args, f"features {cfg.hash}: {rep['computed']} computed, {rep['cached']} cached, {len(rep['failed'])} failed "
                f"({len(use)} clips with audio of {len(clips)} in the catalog) in {rep['seconds']:.1f} s "
                f"-> {store.uri.rstrip('/')}/features/{cfg.hash}/")
@@ -326,6 +330,7 @@ def cmd_train(args) -> int:
     _check_sources(clips, args.holdout_source, store.uri)
     try: M._augmenter(args.augment)
     except ValueError as e: raise CLIError(f"bad --augment: {one_line(e)}", 2) from None
+    if args.ray is not None: return _train_ray(args, store, fcfg, mcfg)
     lm = M.train(store, None, fcfg, mcfg, langs=args.lang or None, name=args.name, test_frac=args.test_frac,
                  val_frac=args.val_frac, holdout_sources=args.holdout_source, group_by=args.group_by, val_by=args.val_by,
                  augment=args.augment, spec_augment=args.spec_augment, workers=args.workers, verbose=0 if args.quiet else 1)
@@ -333,6 +338,22 @@ def cmd_train(args) -> int:
     acc = f"held-out clip accuracy {ev['clip_accuracy']:.3f} on {ev['clips']} clips" if ev else 'no test clips'
     print(f"model {args.name!r} ({', '.join(lm.langs)}; {lm.meta.get('epochs_run')} epochs): {acc}; "
           f"saved at {store.uri.rstrip('/')}/models/{args.name}/")
+    return 0
+
+def _train_ray(args, store, fcfg, mcfg) -> int:
+    "`train --ray`: the same split and artifact, trained by `langclass.distributed.train_ray` on a Ray cluster."
+    if args.num_workers < 1 or args.gpus_per_worker < 0: raise CLIError("--num-workers must be >= 1 and --gpus-per-worker >= 0", 2)
+    if args.augment not in ('default', 'none') or args.spec_augment:
+        raise CLIError("--augment/--spec-augment do not apply with --ray: the workers read cached features", 2)
+    D = need_module('distributed', 'langclass train --ray')
+    lm = D.train_ray(store, None, fcfg, mcfg, num_workers=args.num_workers, gpus_per_worker=args.gpus_per_worker,
+                     address=args.ray or None, endpoint_url=args.endpoint_url, name=args.name, langs=args.lang or None,
+                     test_frac=args.test_frac, val_frac=args.val_frac, holdout_sources=args.holdout_source,
+                     group_by=args.group_by, val_by=args.val_by, verbose=0 if args.quiet else 1)
+    ev, dist = lm.meta.get('evaluation') or {}, lm.meta['distributed']
+    acc = f"held-out clip accuracy {ev['clip_accuracy']:.3f} on {ev['clips']} clips" if ev else 'no test clips'
+    print(f"model {args.name!r} ({', '.join(lm.langs)}; {lm.meta.get('epochs_run')} epochs on {dist['num_workers']} Ray workers, "
+          f"global batch {dist['global_batch']}): {acc}; saved at {store.uri.rstrip('/')}/models/{args.name}/")
     return 0
 
 def _load_model(M, store, name:str):
@@ -595,6 +616,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
             "config (store key features/<config hash>/). `train` does this itself.")
     p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE', help=langs_help + " (default: all)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="processes (default: all cores)")
+    p.add_argument('--ray', nargs='?', const='', default=None, metavar='ADDRESS', help="run on a Ray cluster: its head's HOST:PORT, or none for $RAY_ADDRESS (else a Ray on this machine); needs the [distributed] extra, and every node must reach the store")
     _config_group(p, 'featurize' in want and feature_cfg, 'features (FeatureConfig)')
 
     p = cmd('train', cmd_train, "train the CNN and save the model in the store",
@@ -617,6 +639,11 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
                         "such as 'telephone,reverb:max_rt60_s=0.5,codec' (langclass.augment.chain_from_spec)")
     p.add_argument('--spec-augment', action='store_true', help="SpecAugment-style masking while training")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="feature processes (default: all cores)")
+    p.add_argument('--ray', nargs='?', const='', default=None, metavar='ADDRESS', help="run on a Ray cluster: its head's HOST:PORT, or none for $RAY_ADDRESS (else a Ray on this machine); needs the [distributed] extra, and every node must reach the store; "
+                   "trains on cached features with TensorflowTrainer (no waveform augmentation)")
+    p.add_argument('--num-workers', type=int, default=2, metavar='N', help="with --ray: training workers; the global batch is "
+                   "--batch-size x N and the learning rate x sqrt(N) (default: 2)")
+    p.add_argument('--gpus-per-worker', type=float, default=0, metavar='G', help="with --ray: GPUs per worker (default: 0)")
     _config_group(p, 'train' in want and feature_cfg, 'features (FeatureConfig)')
     _config_group(p, 'train' in want and _model_config_class(), 'model (ModelConfig)')
 
