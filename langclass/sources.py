@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 import numpy as np, soundfile as sf
 from tqdm import tqdm
-from .core import Clip, LANGUAGES, format_summary, lang_code, merge_catalog, summarize
+from .core import Clip, LANGUAGES, format_summary, lang_code, merge_catalog, quiet_stderr, summarize
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog, sha256_file
 
 # %% auto #0
@@ -201,7 +201,7 @@ def probe_audio(path:str|Path, # the audio file
     size = path.stat().st_size
     if size > max_bytes: raise ValueError(f"{path}: {size:,} bytes, more than the limit of {max_bytes:,} for one clip")
     try:
-        with sf.SoundFile(path) as f:
+        with quiet_stderr(), sf.SoundFile(path) as f:
             sr, frames, active, hop = f.samplerate, 0, 0., max(1, int(round(0.02*f.samplerate)))
             while len(b := f.read(hop*500, dtype='float32', always_2d=True)):  # (`blocks` pads to the announced length)
                 frames += len(b); active += active_seconds(b, sr, silence_db=silence_db)
