@@ -15,7 +15,7 @@ from typing import Iterable
 __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'Language', 'register_language', 'lang_code', 'get_language',
            'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog',
            'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize',
-           'format_summary', 'data_home', 'Config', 'quiet_stderr']
+           'format_summary', 'data_home', 'Config', 'pool_context', 'quiet_stderr']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -287,6 +287,13 @@ class Config:
     def hash(self) -> str:
         "Stable 12-hex-digit hash of the config (sha1 of its sorted JSON)."
         return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+# %% ../nbs/00_core.ipynb #ea770924
+def pool_context():
+    "The multiprocessing context for a worker pool: 'fork' on Linux before TensorFlow is imported, else 'spawn'."
+    import multiprocessing as mp
+    if sys.platform.startswith('linux') and 'tensorflow' not in sys.modules: return mp.get_context('fork')
+    return mp.get_context('spawn')
 
 # %% ../nbs/00_core.ipynb #bde6d6bf
 _fd2_lock, _fd2_users, _fd2_saved = threading.Lock(), [0], [None]

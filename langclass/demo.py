@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_demo.ipynb #919ba29b
 from __future__ import annotations
-import csv, importlib, io, json, os, sys, time
+import csv, importlib, io, json, os, time
 from collections.abc import Mapping
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import fftconvolve, resample_poly
 from tqdm import tqdm
-from .core import Clip, Config, DEFAULT_LANGS, lang_code, read_catalog, write_catalog, atomic_write, data_home
+from .core import Clip, Config, DEFAULT_LANGS, lang_code, pool_context, read_catalog, write_catalog, atomic_write, data_home
 from .speech import synth, mp3_bytes
 
 # %% auto #0
@@ -280,11 +280,6 @@ def _render_id(job):
     "Render clip `job[1]` of the corpus config `job[0]` (JSON): plain arguments, so spawned workers can take them."
     return _render_job(_plans_of(job[0])[job[1]])
 
-def _pool_context():
-    import multiprocessing as mp
-    if sys.platform.startswith('linux') and 'tensorflow' not in sys.modules: return mp.get_context('fork')
-    return mp.get_context('spawn')
-
 def build_corpus(dest:str|Path, # folder of the corpus (created)
                  *, langs:Iterable[str]=DEFAULT_LANGS, # registry language codes
                  speakers_per_lang:int=48, # synthetic speakers per language (>= 12 for the demo)
@@ -317,7 +312,7 @@ def build_corpus(dest:str|Path, # folder of the corpus (created)
                 for p in todo: save(*_render_job(p))
             else:
                 M, cj = importlib.import_module('langclass.demo'), json.dumps(asdict(cfg))  # the installed module:
-                with ProcessPoolExecutor(workers, mp_context=_pool_context()) as ex:    # spawned workers can import it
+                with ProcessPoolExecutor(workers, mp_context=pool_context()) as ex:    # spawned workers can import it
                     for r in ex.map(M._render_id, [(cj, p.clip.clip_id) for p in todo], chunksize=4): save(*r)
         write_catalog([done[p.clip.clip_id] for p in plans if p.clip.clip_id in done], dest/'catalog.csv')
     items = [(done[p.clip.clip_id], path(p.clip)) for p in plans]

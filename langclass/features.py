@@ -16,7 +16,7 @@ import soundfile as sf
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
-from .core import Clip, Config, lang_code, quiet_stderr
+from .core import Clip, Config, lang_code, pool_context, quiet_stderr
 from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
@@ -424,11 +424,6 @@ def _one_thread(): return limit_threads(1)
 
 def _init_worker(): _one_thread()
 
-def _pool_context():
-    import multiprocessing as mp
-    if sys.platform.startswith('linux') and 'tensorflow' not in sys.modules: return mp.get_context('fork')
-    return mp.get_context('spawn')
-
 def cached_clips(store:Store, cfg:FeatureConfig) -> set[str]:
     "Ids of the clips whose features under `cfg` are in `store`."
     prefix = feature_key(cfg.hash, 'x').rsplit('/', 1)[0] + '/'
@@ -474,7 +469,7 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
             with _one_thread():
                 for j in jobs(): collect(_job(j))
         else:
-            with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker) as ex:
+            with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker) as ex:
                 pending = {}
                 def result(f):  # a crashed worker (killed, out of memory) fails its clips, not the batch
                     try: return f.result()
