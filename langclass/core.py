@@ -70,6 +70,7 @@ def lang_code(tag:str) -> str:
     raise ValueError(f"Unknown language code {tag!r}: known are {', '.join(sorted(LANGUAGES))}; "
                      "add one with `register_language`")
 
+# %% ../nbs/00_core.ipynb #504aae09
 def get_language(tag:str) -> Language:
     "The registered `Language` for `tag`."
     return LANGUAGES[lang_code(tag)]
@@ -88,6 +89,7 @@ class Route:
         "The catalog `source` of the clips this route finds."
         return f"audio-lingua-{self.name}"
 
+# %% ../nbs/00_core.ipynb #09a511e2
 ROUTES: dict[str, Route] = {}
 
 def register_route(route:Route) -> Route:
@@ -96,6 +98,7 @@ def register_route(route:Route) -> Route:
     ROUTES[route.name] = route
     return route
 
+# %% ../nbs/00_core.ipynb #923ed565
 def get_route(name:str) -> Route:
     "The registered route `name`; a `ValueError` naming the known ones if there is none."
     if name not in ROUTES: raise ValueError(f"Unknown route {name!r}: one of {', '.join(ROUTES)}")
@@ -209,6 +212,7 @@ def write_catalog(clips:Iterable[Clip], path:str|Path) -> Path:
     "Write `clips` to the CSV file `path` atomically."
     return atomic_write(path, catalog_to_csv(clips))
 
+# %% ../nbs/00_core.ipynb #66803b17
 def read_catalog(path:str|Path, missing_ok:bool=True) -> list[Clip]:
     "Clips in the CSV file `path` (an empty list if it does not exist and `missing_ok`)."
     path = Path(path)
@@ -256,6 +260,7 @@ def summarize(clips:Iterable[Clip]) -> list[dict]:
                  stored=sum(bool(c.sha256) for c in cs), failed=sum(bool(c.error) for c in cs))
             for (l, s), cs in sorted(groups.items())]
 
+# %% ../nbs/00_core.ipynb #4bf44f95
 def format_summary(rows:list[dict], # `summarize` rows
                    cols:tuple=('lang', 'source', 'clips', 'speakers', 'unknown_speaker', 'minutes'), # the columns shown
                   ) -> str:

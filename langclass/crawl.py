@@ -43,6 +43,7 @@ class Page:
     items: int = 0  # items on the page, music included
     music: int = 0  # music items skipped
 
+# %% ../nbs/05_crawl.ipynb #b6044019
 def _txt(el) -> str: return ' '.join(el.get_text(' ').split()) if el is not None else ''
 def _num(pat, s) -> int|None:
     m = re.search(pat, s or '')
@@ -52,6 +53,7 @@ def section_lang(section:int) -> str|None:
     "The registry code of the language whose audio-lingua section is `section`."
     return next((l.code for l in LANGUAGES.values() if l.section == section), None)
 
+# %% ../nbs/05_crawl.ipynb #48c64af0
 def parse_duration(s:str) -> float|None:
     "Seconds in a duration as the site writes it: `1:05`, `0:01:05`, `1 min 5 s`, `65 s`, `1'05`."
     s = (s or '').strip().lower()
@@ -209,6 +211,7 @@ class FetchError(Exception):
         self.reason, self.url, self.detail = reason, url, detail
         super().__init__(f"{reason}: {url}" + (f" ({detail})" if detail else ''))
 
+# %% ../nbs/05_crawl.ipynb #1cdc2182
 def robots_delay(text:str, agent:str=USER_AGENT) -> float|None:
     "The `Crawl-delay` robots.txt `text` sets for `agent` (its own group, else `*`); floats allowed."
     token, groups, cur, in_rules = agent.split('/')[0].lower(), {}, [], False
@@ -502,6 +505,7 @@ def is_mp3(head:bytes) -> bool:
     "Whether `head` (a file's first bytes) starts an MP3: an ID3v2 tag or an MPEG audio frame sync."
     return head[:3] == b'ID3' or (len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) != 0)
 
+# %% ../nbs/05_crawl.ipynb #87c5b974
 @dataclass
 class DownloadReport:
     "What a download did."

@@ -135,6 +135,7 @@ class CorpusConfig(Config):
         if not 1 <= self.pools <= 11: raise ValueError(f"pools={self.pools}: use 1…11 ({min(map(len, SENTENCES.values()))} sentences per language)")
         if not 2 <= self.min_s <= self.max_s: raise ValueError(f"Need 2 <= min_s <= max_s, got {self.min_s}, {self.max_s}")
 
+# %% ../nbs/10_demo.ipynb #2d3d7710
 DEMO_SMALL = dict(speakers_per_lang=4, clips_per_speaker=1, min_s=10.0, max_s=14.0)  # a corpus built in seconds, for tests
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ def colored_noise(n:int, # samples
     else: raise ValueError(f"Unknown noise kind {kind!r}: white, pink, brown or hum")
     return (x / (np.sqrt(np.mean(x**2)) + 1e-12)).astype(np.float32)
 
+# %% ../nbs/10_demo.ipynb #b86108c9
 def add_noise(y:np.ndarray, # speech
               snr_db:float, # speech-to-noise ratio, dB (speech RMS over its non-silent samples)
               kind:str, sr:int, rng:np.random.Generator) -> np.ndarray:
@@ -221,6 +223,7 @@ def add_noise(y:np.ndarray, # speech
     rms = np.sqrt(np.mean(y[active]**2)) if active.any() else 0.0
     return (y + colored_noise(len(y), kind, sr, rng) * rms * 10**(-snr_db/20)).astype(np.float32)
 
+# %% ../nbs/10_demo.ipynb #3276b965
 def add_reverb(y:np.ndarray, # dry signal
                rt60:float, # reverberation time (60 dB decay), s
                sr:int, rng:np.random.Generator,
@@ -268,6 +271,7 @@ def write_manifest(items:Iterable[tuple[Clip, Path]], # `(Clip, mp3 path)` pairs
     for c, p in items: w.writerow([Path(os.path.relpath(p, dest.parent)).as_posix(), c.lang, source, c.speaker_id, c.text or ''])
     return atomic_write(dest, buf.getvalue())
 
+# %% ../nbs/10_demo.ipynb #7faa8852
 def _render_job(plan):
     data, clip = render_clip(plan)
     return plan.clip.clip_id, data, clip
@@ -328,6 +332,7 @@ def clip_pool(clip:Clip, pools:int=DEMO_POOLS) -> int|None:
     if len(found) > 1: raise ValueError(f"Clip {clip.clip_id!r} mixes sentences of pools {sorted(found)}")
     return found.pop() if found else None
 
+# %% ../nbs/10_demo.ipynb #b7bd2603
 def split_heldout(clips:Iterable[Clip], # catalog of the demo corpus (e.g. as crawled)
                   *, pools:int=DEMO_POOLS, # sentence pools of the corpus
                   heldout:int|None=None, # the held-out pool (default: the last)
@@ -378,6 +383,7 @@ def predictions_line(preds:list) -> str:
     marks = ', '.join(f"{p['clip_id']} {p['lang']} -> {p['predicted']} ({p['prob']:.2f}) {'right' if p['correct'] else 'WRONG'}" for p in preds)
     return f"first held-out clip of each language: {sum(p['correct'] for p in preds)} of {len(preds)} predicted right: {marks}"
 
+# %% ../nbs/10_demo.ipynb #6ad7bbf7
 @dataclass
 class DemoResult:
     "What `run_demo` did: counts, held-out figures, a prediction, timings and where the outputs are."

@@ -98,6 +98,7 @@ class InferModel:
     config: dict = field(default_factory=dict, repr=False)  # the artifact's config.json
     def __repr__(self): return f"InferModel({self.name!r}, langs={list(self.langs)}, features={self.feature_cfg.hash}, {self.where})"
 
+# %% ../nbs/11_infer.ipynb #4b305e44
 def _read_config(store, pre, where) -> tuple[dict, FeatureConfig]:
     if not store.exists(pre + 'config.json'): raise FileNotFoundError(f"No model artifact at {where} (no config.json)")
     conf = json.loads(store.get_bytes(pre + 'config.json'))
@@ -113,6 +114,7 @@ def reexport_hint(name:str, where:str) -> str:
     return (f"model {where} has no LiteRT export ({EXPORT_FILE}), so it loads through TensorFlow (slow start); "
             f"write it once: `langclass export --model {name}` or `langclass.infer.export_model(store, {name!r})`")
 
+# %% ../nbs/11_infer.ipynb #d6560606
 def load_model(store:Store|str, # where the artifact is (or an artifact folder `.../models/NAME`)
                name:str='default', # artifact name
                *, num_threads:int=1, # interpreter threads per call (1: let a pool of callers use the cores)

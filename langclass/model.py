@@ -100,6 +100,7 @@ class StatsPooling(layers.Layer):
         sd = keras.ops.sqrt(keras.ops.mean(keras.ops.square(x - mu[:, None, :]), axis=1) + 1e-5)
         return keras.ops.concatenate([mu, sd], axis=-1)
 
+# %% ../nbs/09_model.ipynb #42886f70
 @keras.saving.register_keras_serializable('langclass')
 class GradientReversal(layers.Layer):
     "The identity going forward; going back, the gradient times `-scale` (Ganin & Lempitsky, 2015)."
@@ -111,6 +112,7 @@ class GradientReversal(layers.Layer):
         return rev(x)
     def get_config(self): return {**super().get_config(), 'scale': self.scale}
 
+# %% ../nbs/09_model.ipynb #2a9bd92c
 def _use_mixed_precision(cfg:ModelConfig) -> bool:
     return bool(cfg.mixed_precision and tf.config.list_physical_devices('GPU'))
 
@@ -203,6 +205,7 @@ def match_sources(patterns:Iterable[str], # source names or glob patterns (`aste
     if unknown: raise ValueError(f"Held-out source(s) not in the catalog: {', '.join(unknown)}; sources are: {', '.join(sources)}")
     return sorted(out)
 
+# %% ../nbs/09_model.ipynb #21ff4207
 def _deal(gs, groups, want:dict):
     "Deal groups `gs` in order into splits until each split of `want` ({split: clips}) has its share; the rest (at least one group) to train."
     have, out = {'train': 0, 'val': 0, 'test': 0}, defaultdict(list)
@@ -282,6 +285,7 @@ class LangModel:
         return (f"LangModel(langs={list(self.langs)}, params={self.model.count_params():,}, "
                 f"features={self.feature_cfg.hash}, model={self.model_cfg.hash})")
 
+# %% ../nbs/09_model.ipynb #cb733b9e
 def _tune_dataset(ds:tf.data.Dataset, threads:int|None=None) -> tf.data.Dataset:
     "`ds` with autotuning off and a fixed private thread pool (autotuning stalls epoch ends on small CPUs)."
     o = tf.data.Options()
@@ -308,6 +312,7 @@ def clip_weights(clips:Sequence[Clip], # the training clips
     k = np.array([_est_windows(c, fcfg) for c in clips])
     return w * k.sum() / max((w * k).sum(), 1e-12)
 
+# %% ../nbs/09_model.ipynb #ec1e85dc
 def class_weights(clips:Iterable[Clip], langs:Sequence[str], fcfg:FeatureConfig) -> dict[int, float]:
     "Keras `class_weight`: inversely proportional to each language's (estimated) windows, mean 1."
     n = Counter()
@@ -718,6 +723,7 @@ def save_model(lm:LangModel, # the trained model
     store.put_bytes(pre + 'config.json', json.dumps(conf, indent=1).encode('utf-8'))
     return pre
 
+# %% ../nbs/09_model.ipynb #81316b1b
 def _cfg_diff(a:FeatureConfig, b:FeatureConfig) -> str:
     da, db = a.to_dict(), b.to_dict()
     return ', '.join(f"{k}: {da.get(k)!r} vs {db.get(k)!r}" for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k))
@@ -728,6 +734,7 @@ def check_feature_config(lm:LangModel, cfg:FeatureConfig, where:str='the model')
         raise ValueError(f"Feature config mismatch: {where} was trained on features {lm.feature_cfg.hash}, "
                          f"not {cfg.hash} ({_cfg_diff(lm.feature_cfg, cfg)}); use the model's own `feature_cfg`")
 
+# %% ../nbs/09_model.ipynb #c97962bc
 def load_model(store:Store|str, # where the artifact is
                name:str='default', # artifact name
                *,
@@ -763,6 +770,7 @@ def load_model(store:Store|str, # where the artifact is
     if feature_cfg is not None: check_feature_config(lm, feature_cfg, f"model {where}")
     return lm
 
+# %% ../nbs/09_model.ipynb #8ec73590
 def list_models(store:Store|str) -> list[str]:
     "Names of the complete model artifacts in `store`."
     store = open_store(store)

@@ -66,6 +66,7 @@ class Article:
     orig: str = ''  # the clip id of the item it was made from
     speaker_key: str = ''  # the item's speaker id (or name) that the author number stands for
 
+# %% ../nbs/04_replica.ipynb #b83fbe37
 def _clean(s) -> str: return ' '.join(str(s or '').split())
 
 def _slugify(title:str, used:set) -> str:
@@ -141,6 +142,7 @@ def classic_item(a:Article) -> str:
             f'<div class="tags">{tags}</div>\n<div class="chapo"><p>{_E(a.text)}</p></div>\n'
             f'<div class="download"><a href="IMG/mp3/{a.slug}.mp3" type="audio/mpeg">Télécharger le fichier MP3</a></div></li>')
 
+# %% ../nbs/04_replica.ipynb #b8838b00
 def current_card(a:Article) -> str:
     "The `div.fr-alert.mp3` card of article `a` on the current site."
     y, m, d = a.date.split('-')
@@ -153,6 +155,7 @@ def current_card(a:Article) -> str:
             f'<div class="fr-pt-2w">{tags}</div>\n'
             f'<a class="fr-link fr-link--download" download href="IMG/mp3/{a.slug}.mp3">Télécharger</a></div>')
 
+# %% ../nbs/04_replica.ipynb #c243cedb
 def _page(title, body, lang='fr') -> str:
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{_E(title)} - Audio Lingua</title></head>\n'
             f'<body><div class="page"><h1>{_E(title)}</h1>\n{body}\n</div></body></html>\n')
@@ -167,6 +170,7 @@ def classic_list(title:str, arts:list[Article], *, url:str='', offset:int=0, per
             f'<a href="{url}&amp;debut_articles={k}" class="lien_pagination">{k//per_page+1}</a>' for k in range(0, total, per_page)) + '</p>'
     return _page(title, f'<ul class="liste-items">\n{items}\n</ul>\n{pag}')
 
+# %% ../nbs/04_replica.ipynb #916255a9
 def current_list(title:str, arts:list[Article], *, next_url:str|None=None) -> str:
     "A current-site page of cards, with a next-page link when `next_url`."
     nav = (f'<nav class="fr-pagination" role="navigation"><ul class="fr-pagination__list"><li><a class="fr-pagination__link '
@@ -209,6 +213,7 @@ class Fault:
     "A fault rule: `kind` for requests matching `pattern`, `count` times (None: always)."
     pattern: str; kind: str; count: int|None = None; params: dict = field(default_factory=dict); hits: int = 0
 
+# %% ../nbs/04_replica.ipynb #73a867cb
 @dataclass(frozen=True)
 class Hit:
     "One request the replica answered."
@@ -288,11 +293,15 @@ def add(self:Replica, items:Iterable[tuple[Clip, bytes]], *, music:int=0):
     "Publish more items (a site that changed)."
     new = build_articles(list(items), music=music, existing=self.articles)
     with self._lock: self.articles = self.articles + new
+
+# %% ../nbs/04_replica.ipynb #71a55bac
 @patch
 def section(self:Replica, sec:int, level:str|None=None) -> list[Article]:
     "Articles of section `sec` (and level, if given), newest first."
     arts = [a for a in self.articles if a.section == sec and (level is None or a.level == level)]
     return sorted(arts, key=lambda a: (a.date, a.n), reverse=True)
+
+# %% ../nbs/04_replica.ipynb #4009fa03
 @patch
 def catalog(self:Replica, route:str='classic', langs:Iterable[str]|None=None) -> list[Clip]:
     "The clips a complete crawl of `route` must yield (music skipped), sorted by clip id."
@@ -302,10 +311,14 @@ def catalog(self:Replica, route:str='classic', langs:Iterable[str]|None=None) ->
                  speaker_id=str(a.author), speaker=a.speaker, level=a.level, sex=a.sex, age=a.age,
                  duration=float(a.duration), title=a.title, date=a.date, source=get_route(route).source, text=a.text)
             for a in sorted(self.articles, key=lambda a: f'al-{a.n}') if not a.music and (codes is None or a.lang in codes)]
+
+# %% ../nbs/04_replica.ipynb #d2231762
 @patch(as_prop=True)
 def clip_ids(self:Replica) -> dict[str, str]:
     "The id each item's clip gets on the site (`al-<article>`), by the item's own clip id."
     return {a.orig: f'al-{a.n}' for a in self.articles if a.orig}
+
+# %% ../nbs/04_replica.ipynb #ec1e4d82
 @patch
 def mp3_of(self:Replica, clip_id:str) -> bytes:
     "The MP3 bytes the replica serves for `clip_id`."
@@ -319,12 +332,18 @@ def fault(self:Replica, pattern:str, kind:str, count:int|None=None, **params) ->
     f = Fault(pattern, kind, count, params)
     with self._lock: self.faults.append(f)
     return f
+
+# %% ../nbs/04_replica.ipynb #86c24121
 @patch
 def clear_faults(self:Replica):
     with self._lock: self.faults.clear()
+
+# %% ../nbs/04_replica.ipynb #520862f9
 @patch
 def reset_log(self:Replica):
     with self._lock: self.log.clear()
+
+# %% ../nbs/04_replica.ipynb #172bc8a3
 @patch
 def requests(self:Replica, pattern:str='*') -> list[Hit]:
     "Logged requests whose path matches `pattern`."

@@ -40,11 +40,13 @@ class ServeConfig:
     @property
     def n_workers(self) -> int: return self.workers or os.cpu_count() or 1
 
+# %% ../nbs/12_serve.ipynb #7e61da3f
 class APIError(Exception):
     "An error the API answers with: HTTP status, a short code, and a message for people."
     def __init__(self, status:int, code:str, message:str, headers:dict|None=None):
         super().__init__(message); self.status, self.code, self.message, self.headers = status, code, message, headers
 
+# %% ../nbs/12_serve.ipynb #cc1016bf
 def error_response(status:int, code:str, message:str, headers:dict|None=None) -> JSONResponse:
     "The JSON error body: `{'error': {'status', 'code', 'message'}}`."
     return JSONResponse({'error': {'status': status, 'code': code, 'message': message}}, status_code=status, headers=headers)

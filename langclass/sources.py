@@ -25,6 +25,7 @@ def source_slug(source:str) -> str:
     s = re.sub(r'[^A-Za-z0-9._-]+', '-', str(source)).strip('-._')[:40].strip('-._')
     return s or 'import'
 
+# %% ../nbs/06_sources.ipynb #a6d32ebe
 def import_clip_id(source:str, # corpus / route name
                    relpath:str, # path of the file relative to the corpus root
                   ) -> str:
@@ -82,6 +83,7 @@ def cv_locale_dirs(root:str|Path) -> list[Path]:
     if _is_cv_locale(root): return [root]
     return sorted(d for d in root.iterdir() if d.is_dir() and _is_cv_locale(d)) if root.is_dir() else []
 
+# %% ../nbs/06_sources.ipynb #a1d47690
 def _read_cv_tsv(f:Path):
     "Rows of a Common Voice TSV as (line number, dict)."
     with open(f, newline='', encoding='utf-8') as fh:

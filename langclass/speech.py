@@ -108,6 +108,7 @@ def voice_variants() -> list[str]:
     "Names of the espeak-ng voice variants (`m1`…`m8`, `f1`…`f5`, `klatt`, …) usable as `variant`."
     return list(espeak()['variants'])
 
+# %% ../nbs/03_speech.ipynb #df8233d9
 def espeak_voice(lang:str, # registry language code or alias ('en', 'zh', 'cmn', ...)
                  variant:str|None=None, # espeak-ng voice variant, e.g. 'm3', 'f2'
                 ) -> str:
@@ -165,6 +166,7 @@ def mp3_compression(kbps:float, # wanted bitrate, kbit/s
     lo, hi = (32, 320) if sr >= 32000 else (8, 160)
     return float(np.clip((hi - kbps) / (hi - lo), 0.0, 0.99))
 
+# %% ../nbs/03_speech.ipynb #35a9592e
 def mp3_bytes(y:np.ndarray, # samples, (n,) or (n, channels), float in [-1, 1]
               sr:int, # sample rate, Hz (one of `MP3_RATES`)
               *,
@@ -181,6 +183,7 @@ def mp3_bytes(y:np.ndarray, # samples, (n,) or (n, channels), float in [-1, 1]
              bitrate_mode='VARIABLE' if vbr else 'CONSTANT')
     return buf.getvalue()
 
+# %% ../nbs/03_speech.ipynb #b11ab3df
 def write_mp3(dest:str|Path|BinaryIO, # file path (written atomically) or a binary file object
               y:np.ndarray, # samples, float in [-1, 1]
               sr:int, # sample rate, Hz

@@ -27,10 +27,12 @@ def raw_key(clip:Clip, ext:str='mp3') -> str:
     "Store key of a clip's audio: `raw/{lang}/{clip_id}.{ext}`."
     return f"raw/{clip.lang}/{clip.clip_id}.{ext.lstrip('.').lower()}"
 
+# %% ../nbs/02_store.ipynb #3c799464
 def feature_key(config_hash:str, clip_id:str) -> str:
     "Store key of a clip's features under one feature config."
     return f"features/{config_hash}/{clip_id}.npz"
 
+# %% ../nbs/02_store.ipynb #73d02159
 def model_prefix(name:str) -> str:
     "Store prefix of the model artifact `name`."
     return f"models/{check_key(name)}/"
@@ -162,6 +164,7 @@ def read_store_catalog(store:Store, key:str=CATALOG_KEY) -> list[Clip]:
             if attempt == 5: raise
             time.sleep(0.05 * 2**attempt)
 
+# %% ../nbs/02_store.ipynb #65460758
 def write_store_catalog(store:Store, clips:Iterable[Clip], key:str=CATALOG_KEY):
     "Write `clips` as the catalog of `store`, atomically."
     store.put_bytes(key, catalog_to_csv(clips).encode('utf-8'))
@@ -209,6 +212,7 @@ def check_bucket(name:str) -> str:
                                 "starting and ending with a letter or digit")
     return name
 
+# %% ../nbs/02_store.ipynb #8ec42b21
 def parse_s3_uri(uri:str) -> tuple[str, str]:
     "`(bucket, prefix)` of `s3://bucket/prefix`; the prefix is empty or ends with `/`."
     if not str(uri).startswith('s3://'): raise ValueError(f"Not an S3 URI: {uri!r} (expected s3://bucket/prefix)")
@@ -266,6 +270,7 @@ _AUTH_CODES = {'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'I
 class NoSuchBucket(FileNotFoundError):
     "The bucket of an `S3Store` does not exist at its endpoint."
 
+# %% ../nbs/02_store.ipynb #a9b3c757
 class S3Store(Store):
     "A store in an S3 bucket under a prefix, through botocore (boto3's core) and, for large objects, its transfer manager."
     def __init__(self, uri:str, # `s3://bucket/prefix`
@@ -382,11 +387,13 @@ def put_bytes(self:S3Store, key, data, *, sha256=None) -> str:
     self._call('put_object', key, Body=data, ContentMD5=md5, Metadata={'sha256': sha256})
     return sha256
 
+# %% ../nbs/02_store.ipynb #581ec73e
 @patch
 def get_bytes(self:S3Store, key):
     "The bytes under `key`."
     return self._call('get_object', key)['Body'].read()
 
+# %% ../nbs/02_store.ipynb #05986130
 @patch
 def put_file(self:S3Store, key, path, *, sha256=None) -> str:
     "Upload the file at `path` to `key` (read once; in parts above `multipart_threshold`), its sha256 in the metadata. The sha256."
@@ -427,13 +434,18 @@ def get_file(self:S3Store, key, path) -> Path:
 # %% ../nbs/02_store.ipynb #57a4b404
 @patch
 def exists(self:S3Store, key): return self._head(key) is not None
+
+# %% ../nbs/02_store.ipynb #1c6f61d5
 @patch
 def size(self:S3Store, key):
     h = self._head(key)
     return None if h is None else h['ContentLength']
+
+# %% ../nbs/02_store.ipynb #e0c4cf33
 @patch
 def delete(self:S3Store, key): self._call('delete_object', key)
 
+# %% ../nbs/02_store.ipynb #845bff63
 @patch
 def _pages(self:S3Store, prefix=''):
     "Pages of `list_objects_v2` under `prefix` (1,000 keys a page)."
@@ -449,6 +461,7 @@ def list(self:S3Store, prefix=''):
         for o in page:
             if not o['Key'].endswith('/'): yield o['Key'][n:]
 
+# %% ../nbs/02_store.ipynb #afa67bee
 @patch
 def _scan(self:S3Store, prefix=''):
     "`{key: (size, etag)}` under `prefix`, from the listing alone."

@@ -19,6 +19,7 @@ def free_port(host:str='127.0.0.1') -> int:
         s.bind((host, 0))
         return s.getsockname()[1]
 
+# %% ../nbs/01_testing.ipynb #bfbe0b49
 def wait_port(host:str, port:int, timeout:float=10.0, proc:subprocess.Popen|None=None):
     "Wait until `host:port` accepts connections; fail if `proc` exits first or `timeout` passes."
     end = time.monotonic() + timeout
