@@ -34,7 +34,8 @@ import librosa
 from langclass.core import Clip, DEFAULT_LANGS
 from langclass.store import LocalStore, raw_key, feature_key
 from langclass.features import (FeatureConfig, featurize_catalog, featurize_audio, load_features, clip_windows,
-                                load_audio, audio_features, limit_threads, _pool_context, _npz_bytes)
+                                load_audio, audio_features, limit_threads, _npz_bytes)
+from langclass.core import pool_context
 from langclass.sources import active_seconds
 
 TEXTS = {
@@ -107,7 +108,7 @@ def peer_catalog(store:LocalStore, clips, cfg:FeatureConfig, workers:int) -> int
         with limit_threads(1):
             for j in jobs: cid, data = _peer_job(j); store.put_bytes(key(cid), data)
     else:
-        with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker) as ex:
+        with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker) as ex:
             for cid, data in ex.map(_peer_job, jobs): store.put_bytes(key(cid), data)
     return len(jobs)
 
