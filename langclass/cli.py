@@ -4,18 +4,17 @@
 
 # %% ../nbs/14_cli.ipynb #905943d1
 from __future__ import annotations
-import argparse, contextlib, dataclasses, importlib, io, json, os, re, sys, warnings
+import argparse, dataclasses, importlib, io, json, os, re, sys, warnings
 from pathlib import Path
 from typing import Iterable
 from . import __version__
 from fastcore.docments import docments
-from tqdm import tqdm
-from .core import DEFAULT_LANGS, LANGUAGES, ROUTES, data_home, lang_code
+from .core import DEFAULT_LANGS, LANGUAGES, ROUTES, TF_CHATTER, data_home, filter_stderr, lang_code, usable_clips
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CLIError', 'one_line', 'lang_arg', 'check_store_uri', 'store_arg', 'add_config_args', 'config_from_args',
-           'default_store', 'open_cli_store', 'need_module', 'silence_fd2', 'check_site', 'cmd_crawl', 'cmd_download',
-           'cmd_sync', 'cmd_import', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'fetch_input', 'prediction_table',
+           'default_store', 'open_cli_store', 'need_module', 'check_site', 'cmd_crawl', 'cmd_download', 'cmd_sync',
+           'cmd_import', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'fetch_input', 'prediction_table',
            'load_infer_model', 'cmd_predict', 'cmd_demo', 'cmd_serve', 'cmd_export', 'build_parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #debd5b70
@@ -125,27 +124,16 @@ def open_cli_store(uri:str|None, # `--store`: a folder or s3://bucket/prefix; No
             raise CLIError(f"no {what} at {st.root} (make one with `langclass crawl`, `import` or `demo`, or pass --store)")
     return st
 
-def need_module(name:str, # module under langclass, e.g. 'crawl'
+def need_module(name:str, # module under langclass, e.g. 'distributed'
                 command:str, # the command that needs it
                ):
-    "Import `langclass.<name>`, or a `CLIError` saying the command is not available yet."
-    try: return importlib.import_module(f'langclass.{name}')
-    except ModuleNotFoundError as e:
-        if e.name not in (f'langclass.{name}', 'langclass'): raise
-        raise CLIError(f"`{command}` is not available yet: module langclass.{name} is not installed in this version") from None
-
-@contextlib.contextmanager
-def silence_fd2(when:bool=True):
-    "Point file descriptor 2 at /dev/null for the block: TensorFlow's C++ start-up lines ignore every setting."
-    if not when or 'tensorflow' in sys.modules or os.environ.get('LANGCLASS_DEBUG', '') not in ('', '0'): yield; return
-    try: saved = os.dup(2)
-    except OSError: yield; return
-    null = os.open(os.devnull, os.O_WRONLY)
+    "Import `langclass.<name>`, or a `CLIError` naming the package that `command` needs and how to install it."
     try:
-        sys.stderr.flush(); os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2); os.close(saved); os.close(null)
+        with filter_stderr(TF_CHATTER): return importlib.import_module(f'langclass.{name}')
+    except ModuleNotFoundError as e:
+        if not e.name or e.name.split('.')[0] == 'langclass': raise
+        extra = {'distributed': 'pip install "langclass[distributed]"'}.get(name, f'pip install {e.name.split(".")[0]}')
+        raise CLIError(f"`{command}` needs the package {e.name}, which is not installed here ({extra})") from None
 
 def _progress(args) -> bool: return not (getattr(args, 'quiet', False) or getattr(args, 'no_progress', False))
 def _say(args, *a, **kw):
@@ -272,11 +260,6 @@ def cmd_import(args) -> int:
     return 0
 
 # %% ../nbs/14_cli.ipynb #d137f171
-def _usable(clips, langs=None) -> list:
-    "Clips with audio in the store and no error (in `langs`, if given)."
-    out = [c for c in clips if c.key and not c.error]
-    return [c for c in out if c.lang in set(langs)] if langs else out
-
 def _catalog(store) -> list:
     from langclass.store import read_store_catalog
     clips = read_store_catalog(store)
@@ -289,7 +272,7 @@ def cmd_featurize(args) -> int:
     cfg = config_from_args(FeatureConfig, args)
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = _catalog(store)
-    use = _usable(clips, args.lang)
+    use = usable_clips(clips, args.lang)
     if not use: raise CLIError(f"no clip of {store.uri} has audio{' in ' + ', '.join(args.lang) if args.lang else ''}: run `langclass download` first")
     if args.ray is not None:  # Ray is imported only here: the single-machine path never needs it
         D = need_module('distributed', 'langclass featurize --ray')
@@ -307,7 +290,7 @@ def cmd_featurize(args) -> int:
 
 # %% ../nbs/14_cli.ipynb #54b776a9
 def _model_module(command:str):
-    with silence_fd2(): return need_module('model', command)
+    return need_module('model', command)
 
 def _check_sources(clips, names, where) -> list[str]:
     "The sources that `names` (names or glob patterns) match; a `CLIError` naming any that matches none."
@@ -368,7 +351,7 @@ def cmd_evaluate(args) -> int:
     "Evaluate a saved model on held-out speakers and sources."
     M = _model_module('langclass evaluate')
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
-    clips = _usable(_catalog(store))
+    clips = usable_clips(_catalog(store))
     named = _check_sources(clips, args.holdout_source, store.uri)
     lm = _load_model(M, store, args.model)
     unknown = [l for l in args.lang if l not in lm.langs]
@@ -445,7 +428,7 @@ def load_infer_model(store, # the store (`open_cli_store`)
     "The model for `predict` and `serve`: its LiteRT export, without TensorFlow (`langclass.infer.load_model`)."
     from langclass import infer
     p = Path(name).expanduser()
-    with silence_fd2():  # an artifact without the export loads through TensorFlow
+    with filter_stderr(TF_CHATTER):  # an artifact without the export loads through TensorFlow
         if (p/'config.json').is_file() and p.parent.name == 'models': return infer.load_model(p)
         return infer.load_model(store, name)
 
@@ -461,6 +444,7 @@ def cmd_predict(args) -> int:
         from langclass import infer
         store = open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
         lm = load_infer_model(store, args.model)
+        from tqdm import tqdm
         bar = tqdm(inputs, desc='predict', unit='input', file=sys.stderr, leave=False,
                    disable=len(inputs) < 2 or not _progress(args) or not sys.stderr.isatty())  # on a terminal only
         for src, buf in bar:
@@ -481,10 +465,9 @@ def cmd_predict(args) -> int:
 def cmd_demo(args) -> int:
     "Run the offline end-to-end demo."
     demo = need_module('demo', 'langclass demo')
-    if not hasattr(demo, 'run_demo'): raise CLIError("`langclass demo` is not available yet: langclass.demo has no run_demo")
     if args.epochs is not None and args.epochs < 1: raise CLIError(f"--epochs {args.epochs}: at least 1", 2)
     store = open_cli_store(args.store, args.endpoint_url) if args.store is not None or args.endpoint_url else None
-    with silence_fd2(): import langclass.model  # noqa: F401  (TensorFlow's start-up lines)
+    need_module('model', 'langclass demo')  # TensorFlow starts now, its start-up lines filtered
     res = demo.run_demo(store, small=args.small, out=Path(args.out).expanduser() if args.out else None,
                         corpus=Path(args.corpus).expanduser() if args.corpus else None, seed=args.seed, epochs=args.epochs,
                         langs=args.lang or DEFAULT_LANGS, workers=args.workers, progress=_progress(args), verbose=not args.quiet,
@@ -512,7 +495,7 @@ def cmd_export(args) -> int:
     "Write the LiteRT export of a saved model (models saved before exports existed)."
     from langclass import infer
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
-    with silence_fd2(): key = infer.export_model(store, args.model, force=args.force)
+    with filter_stderr(TF_CHATTER): key = infer.export_model(store, args.model, force=args.force)
     print(f"{store.uri.rstrip('/')}/{key}")
     return 0
 
@@ -715,11 +698,11 @@ def _config_group(p, cls, title):
     else: p.add_argument_group(title, f"the fields of {title.split('(')[1][:-1]} (shown by `{p.prog} --help`)")
 
 def _model_config_class():
-    "`langclass.model.ModelConfig` (imports TensorFlow), or None if the model module is not there yet."
+    "`langclass.model.ModelConfig` (imports TensorFlow), or None where TensorFlow is not installed (predict and serve need none)."
     try:
-        with silence_fd2(): return importlib.import_module('langclass.model').ModelConfig
+        with filter_stderr(TF_CHATTER): return importlib.import_module('langclass.model').ModelConfig
     except ModuleNotFoundError as e:
-        if e.name in ('langclass.model', 'tensorflow', 'keras'): return None
+        if e.name in ('tensorflow', 'keras'): return None
         raise
 
 # %% ../nbs/14_cli.ipynb #0b279e4d

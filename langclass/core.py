@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #719057bb
 from __future__ import annotations
-import csv, fcntl, hashlib, io, json, os, re, sys, threading, time
+import csv, fcntl, hashlib, io, json, os, re, sys, tempfile, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, asdict, replace
 from typing import ClassVar
@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Iterable
 
 # %% auto #0
-__all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'Language', 'register_language', 'lang_code', 'get_language',
-           'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog',
-           'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize',
-           'format_summary', 'data_home', 'Config', 'pool_context', 'quiet_stderr']
+__all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'TF_CHATTER', 'Language', 'register_language', 'lang_code',
+           'get_language', 'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv',
+           'merge_catalog', 'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock',
+           'update_catalog', 'summarize', 'format_summary', 'data_home', 'Config', 'pool_context', 'usable_clips',
+           'quiet_stderr', 'filter_stderr']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -300,6 +301,17 @@ def pool_context():
     if sys.platform.startswith('linux') and 'tensorflow' not in sys.modules: return mp.get_context('fork')
     return mp.get_context('spawn')
 
+# %% ../nbs/00_core.ipynb #23f60c18
+def usable_clips(clips:Iterable[Clip], # e.g. a store's catalog
+                 langs:Iterable[str]|None=None, # language codes to keep (None: all)
+                ) -> list[Clip]:
+    "The clips with audio in the store (`key`) and no `error`, in `langs` if given."
+    out = [c for c in clips if c.key and not c.error]
+    if langs is not None:
+        want = {lang_code(l) for l in langs}
+        out = [c for c in out if c.lang in want]
+    return out
+
 # %% ../nbs/00_core.ipynb #bde6d6bf
 _fd2_lock, _fd2_users, _fd2_saved = threading.Lock(), [0], [None]
 
@@ -319,3 +331,27 @@ def quiet_stderr():
         with _fd2_lock:
             _fd2_users[0] -= 1
             if _fd2_users[0] == 0: os.dup2(_fd2_saved[0], 2); os.close(_fd2_saved[0])
+
+# %% ../nbs/00_core.ipynb #8ae8554b
+TF_CHATTER = re.compile(r'WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$'
+                        r'|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] '  # absl INFO and WARNING lines
+                        r'|E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ cuda_\w+\.cc:\d+\] failed call to cuInit')  # no GPU here
+
+def _debug() -> bool: return os.environ.get('LANGCLASS_DEBUG', '') not in ('', '0')
+
+@contextmanager
+def filter_stderr(drop:re.Pattern=TF_CHATTER, # lines to drop
+                 ):
+    "Capture file descriptor 2 while the block runs; then pass on every line that `drop` does not match."
+    try: fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError): fd = None  # no file descriptor behind sys.stderr
+    if fd is None or _debug(): yield; return
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(fd); os.dup2(tmp.fileno(), fd)
+        try: yield
+        finally:
+            sys.stderr.flush(); os.dup2(saved, fd); os.close(saved)
+            tmp.seek(0)
+            kept = [l for l in tmp.read().decode(errors='replace').splitlines() if l.strip() and not drop.match(l)]
+            if kept: print('\n'.join(kept), file=sys.stderr)

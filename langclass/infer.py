@@ -13,7 +13,7 @@ from .store import Store, LocalStore, open_store, model_prefix, fetch_url
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 from . import features as F
 from .features import FeatureConfig
-from .core import quiet_stderr
+from .core import TF_CHATTER, filter_stderr, quiet_stderr
 
 # %% auto #0
 __all__ = ['EXPORT_FILE', 'ARTIFACT_FORMAT', 'export_litert', 'export_model', 'Runner', 'InferModel', 'reexport_hint',
@@ -26,7 +26,8 @@ ARTIFACT_FORMAT = 1  # the artifact layout `langclass.model.save_model` writes a
 def export_litert(model, # a Keras model (`LangModel.model`)
                  ) -> bytes:
     "The LiteRT flatbuffer of a Keras model, batch size free (imports TensorFlow)."
-    import logging, tensorflow as tf
+    import logging
+    with filter_stderr(TF_CHATTER): import tensorflow as tf
     log = logging.getLogger('tensorflow'); level = log.level
     try:  # the converter prints and logs the SavedModel it goes through
         log.setLevel(logging.ERROR)

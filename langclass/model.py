@@ -4,9 +4,8 @@
 
 # %% ../nbs/09_model.ipynb #6f300973
 from __future__ import annotations
-import os, re, sys
+import os, sys
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ INFO and WARNING lines, once its logging is set up
-from contextlib import contextmanager
 import fnmatch, hashlib, io, json, math, tempfile, time, warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-from .core import Clip, Config, lang_code
+from .core import Clip, Config, TF_CHATTER, filter_stderr, lang_code, usable_clips as _usable
 from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog
 from .sources import MIN_SPEECH, SILENCE_DB
 from . import features as F
@@ -28,27 +27,7 @@ __all__ = ['SPLITS', 'ARTIFACT_FORMAT', 'ModelConfig', 'StatsPooling', 'Gradient
            'list_models', 'predict']
 
 # %% ../nbs/09_model.ipynb #39b4aadd
-_TF_CHATTER = re.compile(r'WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$'
-                         r'|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] '  # absl INFO and WARNING lines
-                         r'|E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ cuda_\w+\.cc:\d+\] failed call to cuInit')  # no GPU here
-
-@contextmanager
-def _quiet_tf_start():
-    "Capture fd 2 while TensorFlow starts; pass on every line but its known start-up chatter."
-    try: fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError): fd = None  # no file descriptor behind sys.stderr
-    if fd is None or os.environ.get('LANGCLASS_DEBUG', '') not in ('', '0'): yield; return
-    sys.stderr.flush()
-    with tempfile.TemporaryFile() as tmp:
-        saved = os.dup(fd); os.dup2(tmp.fileno(), fd)
-        try: yield
-        finally:
-            sys.stderr.flush(); os.dup2(saved, fd); os.close(saved)
-            tmp.seek(0)
-            kept = [l for l in tmp.read().decode(errors='replace').splitlines() if l.strip() and not _TF_CHATTER.match(l)]
-            if kept: print('\n'.join(kept), file=sys.stderr)
-
-with _quiet_tf_start():
+with filter_stderr(TF_CHATTER):  # TensorFlow's start-up lines (langclass.core)
     import tensorflow as tf
     import keras
     tf.config.list_physical_devices('GPU')  # CUDA's probe now, while captured (else its cuInit error comes at first use)
@@ -372,13 +351,6 @@ class _Progress(keras.callbacks.Callback):
         s = ' '.join(f"{k}={float(v):.4g}" for k, v in (logs or {}).items())
         aug = f"; augmentation {st['augment_s']:.1f}s + features {st['features_s']:.1f}s of CPU" if st.get('augment_s') else ''
         print(f"epoch {epoch+1}: {s} ({dt:.1f}s{aug})")
-
-def _usable(clips, langs=None) -> list[Clip]:
-    out = [c for c in clips if c.key and not c.error]
-    if langs is not None:
-        want = {lang_code(l) for l in langs}
-        out = [c for c in out if c.lang in want]
-    return out
 
 def _augmenter(augment):
     "A waveform transform from `augment`: a spec string ('default', 'none', 'telephone,reverb', ...), a callable, or None."
