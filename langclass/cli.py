@@ -22,6 +22,7 @@ class CLIError(Exception):
     "A user error: printed as one line `langclass: error: ...`; `code` is the exit status."
     def __init__(self, msg:str, code:int=1): super().__init__(msg); self.code = code
 
+# %% ../nbs/14_cli.ipynb #caaebfd4
 def one_line(e:BaseException|str, limit:int=600) -> str:
     "The message of `e` on one line (whitespace runs collapsed), at most `limit` characters."
     msg = e if isinstance(e, str) else (str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
@@ -43,6 +44,7 @@ def lang_arg(s:str) -> str:
     try: return lang_code(s)
     except ValueError as e: raise argparse.ArgumentTypeError(one_line(e)) from None
 
+# %% ../nbs/14_cli.ipynb #2885303d
 def check_store_uri(s:str) -> str:
     "`s` if it is a well-formed store URI (a folder or `s3://bucket/prefix`), else a `ValueError` naming it."
     s = str(s).strip()
@@ -55,6 +57,7 @@ def check_store_uri(s:str) -> str:
         raise ValueError(f"unsupported store URI {s!r}: use a folder or s3://bucket/prefix")
     return s
 
+# %% ../nbs/14_cli.ipynb #76c8c162
 def store_arg(s:str) -> str:
     "argparse type for store URIs (see `check_store_uri`)."
     try: return check_store_uri(s)
@@ -95,6 +98,7 @@ def add_config_args(parser:argparse.ArgumentParser, # where to add the options
         else: g.add_argument(opt, type=_converter(opt[2:], base, 'None' in ann), default=argparse.SUPPRESS,
                              metavar=base.upper() if base != 'tuple' else 'N,N,...', help=hlp)
 
+# %% ../nbs/14_cli.ipynb #bed8cabd
 def config_from_args(cls, args:argparse.Namespace):
     "An instance of the config `cls` with the fields given in `args`; a `CLIError` if they do not fit together."
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)}
@@ -106,6 +110,7 @@ def default_store() -> str:
     "The store used when `--store` is not given: `$LANGCLASS_STORE`, else the data home."
     return os.environ.get('LANGCLASS_STORE') or str(data_home())
 
+# %% ../nbs/14_cli.ipynb #8d941c00
 def open_cli_store(uri:str|None, # `--store`: a folder or s3://bucket/prefix; None: `default_store()`
                    endpoint_url:str|None=None, # `--endpoint-url`, for s3:// only
                    *, must_exist:bool=False, # a local store must already be a folder
@@ -124,6 +129,7 @@ def open_cli_store(uri:str|None, # `--store`: a folder or s3://bucket/prefix; No
             raise CLIError(f"no {what} at {st.root} (make one with `langclass crawl`, `import` or `demo`, or pass --store)")
     return st
 
+# %% ../nbs/14_cli.ipynb #cc8e6dfd
 def need_module(name:str, # module under langclass, e.g. 'distributed'
                 command:str, # the command that needs it
                ):
@@ -154,6 +160,7 @@ def check_site(url:str, # the site's base URL
     except OSError as e: raise CLIError(f"cannot reach {url}: {e.strerror or type(e).__name__}") from None
     return url
 
+# %% ../nbs/14_cli.ipynb #28879790
 def _sections(specs:list[str]) -> dict:
     "`{language: section}` from `--section CODE=N` options; a `CLIError` naming a bad one."
     out = {}
@@ -180,6 +187,7 @@ def cmd_crawl(args) -> int:
                        "do --route and the sections (--section) match the site?")
     return 0
 
+# %% ../nbs/14_cli.ipynb #3bdd9cde
 def cmd_download(args) -> int:
     "Download the audio of the catalog's clips that lack it."
     crawl_mod = need_module('crawl', 'langclass download')
@@ -323,6 +331,7 @@ def cmd_train(args) -> int:
           f"saved at {store.uri.rstrip('/')}/models/{args.name}/")
     return 0
 
+# %% ../nbs/14_cli.ipynb #5f274d75
 def _train_ray(args, store, fcfg, mcfg) -> int:
     "`train --ray`: the same split and artifact, trained by `langclass.distributed.train_ray` on a Ray cluster."
     if args.num_workers < 1 or args.gpus_per_worker < 0: raise CLIError("--num-workers must be >= 1 and --gpus-per-worker >= 0", 2)
@@ -413,6 +422,7 @@ def fetch_input(src:str, # a local file or an http(s) URL
     buf = io.BytesIO(data); buf.name = src
     return buf
 
+# %% ../nbs/14_cli.ipynb #f5f3e823
 def prediction_table(rows:list[dict]) -> str:
     "The `predict` rows as an aligned text table."
     head = ('input', 'language', 'prob', 'runner-up', 'low confidence')
@@ -422,6 +432,7 @@ def prediction_table(rows:list[dict]) -> str:
     w = [max(len(c[i]) for c in cells) for i in range(len(head))]
     return '\n'.join('  '.join(v.ljust(w[i]) for i, v in enumerate(c)).rstrip() for c in cells)
 
+# %% ../nbs/14_cli.ipynb #b0b0d803
 def load_infer_model(store, # the store (`open_cli_store`)
                      name:str, # `--model`: a model name in the store, or an artifact folder (`.../models/NAME`)
                     ):
@@ -432,6 +443,7 @@ def load_infer_model(store, # the store (`open_cli_store`)
         if (p/'config.json').is_file() and p.parent.name == 'models': return infer.load_model(p)
         return infer.load_model(store, name)
 
+# %% ../nbs/14_cli.ipynb #a9666421
 def cmd_predict(args) -> int:
     "Predict the language of audio files or URLs (no TensorFlow: the model's LiteRT export)."
     if not args.timeout > 0 or not args.max_mb > 0: raise CLIError("--timeout and --max-mb must be > 0", 2)
@@ -491,6 +503,7 @@ def cmd_serve(args) -> int:
     serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info')
     return 0
 
+# %% ../nbs/14_cli.ipynb #31fb0c8c
 def cmd_export(args) -> int:
     "Write the LiteRT export of a saved model (models saved before exports existed)."
     from langclass import infer
