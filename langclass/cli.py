@@ -280,7 +280,7 @@ def cmd_featurize(args) -> int:
     cfg = config_from_args(FeatureConfig, args)
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = _catalog(store)
-    use = usable_clips(clips, args.lang)
+    use = usable_clips(clips, args.lang or None)  # no --lang: every language
     if not use: raise CLIError(f"no clip of {store.uri} has audio{' in ' + ', '.join(args.lang) if args.lang else ''}: run `langclass download` first")
     if args.ray is not None:  # Ray is imported only here: the single-machine path never needs it
         D = need_module('distributed', 'langclass featurize --ray')

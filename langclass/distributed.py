@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
-from .core import Clip
+from .core import Clip, usable_clips
 from .store import Store, open_store, feature_key, read_store_catalog, check_key
 from . import features as F
 from .features import FeatureConfig, cached_clips
@@ -437,7 +437,7 @@ def train_ray(store:Store|str, # where the audio, the cached features, the check
     store = open_store(store, **({'endpoint_url': endpoint_url} if endpoint_url and str(store).startswith('s3://') else {}))
     fcfg, mcfg = feature_cfg or FeatureConfig(), model_cfg or M.ModelConfig()
     lr = scaled_learning_rate(mcfg.learning_rate, num_workers, lr_scaling)
-    clips = M._usable(read_store_catalog(store) if clips is None else clips, langs)
+    clips = usable_clips(read_store_catalog(store) if clips is None else clips, langs)
     if not clips: raise ValueError(f"No usable clips (with audio, in languages {langs or 'any'}) in {store.uri}")
     splits, summary = M.split_clips(clips, test_frac=test_frac, val_frac=val_frac, seed=mcfg.seed,
                                     holdout_sources=holdout_sources, group_by=group_by, val_by=val_by)
