@@ -12,7 +12,7 @@ assumptions printed beside the table.
     python bench/bench_distributed.py [--clips 48] [--epochs 2] [--out bench/_out/distributed.json]
 """
 from __future__ import annotations
-import argparse, json, math, os, tempfile, time
+import argparse, json, math, os, shutil, tempfile, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -82,6 +82,7 @@ def main():
                                 'worker_s_per_window': 2 * lm.meta['fit_seconds'] / (lm.meta['epochs_run'] * d['steps_per_epoch'] * d['global_batch'])}
             ray.shutdown()
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         for k, v in old.items():
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
