@@ -16,7 +16,7 @@ __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'TF_CHATTER', 
            'get_language', 'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv',
            'merge_catalog', 'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock',
            'update_catalog', 'summarize', 'format_summary', 'data_home', 'Config', 'pool_context', 'usable_clips',
-           'quiet_stderr', 'filter_stderr']
+           'find_script', 'quiet_stderr', 'filter_stderr']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -311,6 +311,18 @@ def usable_clips(clips:Iterable[Clip], # e.g. a store's catalog
         want = {lang_code(l) for l in langs}
         out = [c for c in out if c.lang in want]
     return out
+
+# %% ../nbs/00_core.ipynb #9af7fcc6
+def find_script(name:str, # the program, e.g. 'rclone'
+                install:str, # how to get it, for the error
+               ) -> str:
+    "The program `name`: beside this Python's scripts (where its wheel puts it), else on `PATH`; a `FileNotFoundError` saying how to install it."
+    import shutil, sysconfig
+    p = Path(sysconfig.get_path('scripts'))/name
+    if p.exists(): return str(p)
+    found = shutil.which(name)
+    if found: return found
+    raise FileNotFoundError(f"{name} not found: {install}")
 
 # %% ../nbs/00_core.ipynb #bde6d6bf
 _fd2_lock, _fd2_users, _fd2_saved = threading.Lock(), [0], [None]

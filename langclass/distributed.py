@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_distributed.ipynb #21f27a67
 from __future__ import annotations
-import hashlib, json, math, os, secrets, shutil, signal, subprocess, sys, sysconfig, tempfile, time
+import hashlib, json, math, os, secrets, shutil, signal, subprocess, sys, tempfile, time
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from functools import lru_cache
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
-from .core import Clip, usable_clips
+from .core import Clip, find_script, usable_clips
 from .store import Store, open_store, feature_key, read_store_catalog, check_key
 from . import features as F
 from .features import FeatureConfig, cached_clips
@@ -24,11 +24,7 @@ __all__ = ['LR_SCALING', 'ray_path', 'LocalCluster', 'local_cluster', 'connect',
 # %% ../nbs/13_distributed.ipynb #3b2b98fa
 def ray_path() -> str:
     "The `ray` command: beside this Python's scripts (the `ray` wheel), else on `PATH`."
-    p = Path(sysconfig.get_path('scripts'))/'ray'
-    if p.exists(): return str(p)
-    found = shutil.which('ray')
-    if found: return found
-    raise FileNotFoundError('ray not found: pip install -e ".[distributed]" (ray[data,train])')
+    return find_script('ray', 'pip install -e ".[distributed]" (ray[data,train])')
 
 def _marked(var:str, value:str) -> list[int]:
     "Pids of this user's processes whose environment holds `var=value` (what a `ray start` we ran, and its children, inherit)."

