@@ -716,14 +716,7 @@ def load_model(store:Store|str, # where the artifact is
     store = open_store(store)
     pre = model_prefix(name)
     where = f"{store.uri.rstrip('/')}/{pre}"
-    if not store.exists(pre + 'config.json'):
-        raise FileNotFoundError(f"No model artifact at {where} (no config.json)")
-    conf = json.loads(store.get_bytes(pre + 'config.json'))
-    if conf.get('format') != ARTIFACT_FORMAT: raise ValueError(f"{where}config.json: unknown artifact format {conf.get('format')!r}")
-    fcfg = FeatureConfig.from_dict(conf['feature_config'])
-    if fcfg.hash != conf.get('feature_hash'):
-        raise ValueError(f"{where}config.json: its feature config hashes to {fcfg.hash}, not the recorded "
-                         f"{conf.get('feature_hash')} (saved by another features version?)")
+    conf, fcfg = _I._read_config(store, pre, where)  # the same checks as the TF-free loader
     with tempfile.TemporaryDirectory() as d:
         p = Path(d)/'model.keras'
         lp = store.local_path(pre + 'model.keras')
