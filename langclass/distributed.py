@@ -15,7 +15,7 @@ from tqdm import tqdm
 from .core import Clip, find_script, usable_clips
 from .store import Store, open_store, feature_key, read_store_catalog, check_key
 from . import features as F
-from .features import FeatureConfig, cached_clips
+from .features import FeatureConfig
 
 # %% auto #0
 __all__ = ['LR_SCALING', 'ray_path', 'LocalCluster', 'local_cluster', 'connect', 'featurize_ray', 'scaled_learning_rate',
@@ -224,11 +224,7 @@ def featurize_ray(store:Store|str, # where the audio is read and the features wr
     "`featurize_catalog` on a Ray cluster: the same feature files at the same keys; a report of computed/cached/failed."
     t0 = time.perf_counter()
     store = open_store(store, **({'endpoint_url': endpoint_url} if endpoint_url and str(store).startswith('s3://') else {}))
-    clips = list(clips)
-    have = cached_clips(store, cfg)
-    todo = [c for c in clips if c.clip_id not in have]
-    report = dict(computed=0, cached=len(clips) - len(todo), failed={}, clip_ids=[], seconds=0.0, windows=0, tasks=0)
-    done = {c.clip_id for c in clips if c.clip_id in have}
+    clips, todo, done, report = F._report_start(store, clips, cfg, windows=0, tasks=0)
     if todo:
         connect(address)
         import ray.data
@@ -248,12 +244,7 @@ def featurize_ray(store:Store|str, # where the audio is read and the features wr
                     else: report['computed'] += 1; report['windows'] += int(w); done.add(str(cid))
                 k = len(b['clip_id']); n += k; bar.update(k)
                 if on_progress: on_progress(n, len(todo))
-    report['clip_ids'] = [c.clip_id for c in clips if c.clip_id in done]
-    report['seconds'] = round(time.perf_counter() - t0, 3)
-    if report['failed'] and progress:
-        print(f"featurize_ray: {len(report['failed'])} clip(s) failed: " +
-              '; '.join(f'{k}: {v}' for k, v in list(report['failed'].items())[:5]), file=sys.stderr)
-    return report
+    return F._report_end(report, clips, done, t0, progress, 'featurize_ray')
 
 # %% ../nbs/13_distributed.ipynb #40e85d72
 LR_SCALING = ('sqrt', 'linear', 'none')

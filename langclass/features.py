@@ -429,6 +429,25 @@ def cached_clips(store:Store, cfg:FeatureConfig) -> set[str]:
     prefix = feature_key(cfg.hash, 'x').rsplit('/', 1)[0] + '/'
     return {k[len(prefix):-4] for k in store.list(prefix) if k.endswith('.npz')}
 
+# %% ../nbs/08_features.ipynb #8632239e
+def _report_start(store, clips, cfg, **extra):
+    "`(clips, todo, done, report)` for featurizing `clips`: those whose features are cached are done already."
+    clips = list(clips)
+    have = cached_clips(store, cfg)
+    todo = [c for c in clips if c.clip_id not in have]
+    report = dict(computed=0, cached=len(clips) - len(todo), failed={}, clip_ids=[], seconds=0.0, **extra)
+    return clips, todo, {c.clip_id for c in clips if c.clip_id in have}, report
+
+def _report_end(report, clips, done, t0, progress, who):
+    "The report's clip ids and seconds; a line on stderr naming the first failures."
+    report['clip_ids'] = [c.clip_id for c in clips if c.clip_id in done]
+    report['seconds'] = round(time.perf_counter() - t0, 3)
+    if report['failed'] and progress:
+        print(f"{who}: {len(report['failed'])} clip(s) failed: " +
+              '; '.join(f'{k}: {v}' for k, v in list(report['failed'].items())[:5]), file=sys.stderr)
+    return report
+
+
 # %% ../nbs/08_features.ipynb #758acb6f
 def featurize_catalog(store:Store, # where the audio is read and the features are cached
                       clips:Iterable[Clip], # the clips to featurize
@@ -439,11 +458,7 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
                      ) -> dict:
     "Compute and cache the features of `clips` that are not cached yet; report computed/cached/failed."
     t0 = time.perf_counter()
-    clips = list(clips)
-    have = cached_clips(store, cfg)
-    todo = [c for c in clips if c.clip_id not in have]
-    report = dict(computed=0, cached=len(clips) - len(todo), failed={}, clip_ids=[], seconds=0.0)
-    done = {c.clip_id for c in clips if c.clip_id in have}
+    clips, todo, done, report = _report_start(store, clips, cfg)
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     workers = min(workers, max(1, len(todo)))
 
@@ -480,12 +495,7 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
                         fin, _ = wait(pending, return_when=FIRST_COMPLETED)
                         for f in fin: collect(result(f)); del pending[f]
                 for f in list(pending): collect(result(f))
-    report['clip_ids'] = [c.clip_id for c in clips if c.clip_id in done]
-    report['seconds'] = round(time.perf_counter() - t0, 3)
-    if report['failed'] and progress:
-        print(f"featurize_catalog: {len(report['failed'])} clip(s) failed: " +
-              '; '.join(f'{k}: {v}' for k, v in list(report['failed'].items())[:5]), file=sys.stderr)
-    return report
+    return _report_end(report, clips, done, t0, progress, 'featurize_catalog')
 
 # %% ../nbs/08_features.ipynb #04096632
 def load_feature_file(store:Store, clip_id:str, cfg:FeatureConfig) -> dict:
