@@ -30,6 +30,7 @@ lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 gpu_requirements = (cfg.get('gpu_requirements') or '').split()
 distributed_requirements = (cfg.get('distributed_requirements') or '').split()
+encoder_requirements = (cfg.get('encoder_requirements') or '').split()
 
 setuptools.setup(
     name = cfg['lib_name'],
@@ -43,7 +44,7 @@ setuptools.setup(
     packages = setuptools.find_packages(exclude=['nbs*', 'bench*']),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'gpu': gpu_requirements, 'distributed': distributed_requirements },
+    extras_require={ 'dev': dev_requirements, 'gpu': gpu_requirements, 'distributed': distributed_requirements, 'encoder': encoder_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

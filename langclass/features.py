@@ -21,9 +21,10 @@ from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synth_signal', 'clip_windows', 'logmel',
+__all__ = ['EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synth_signal', 'clip_windows', 'logmel',
            'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'featurize_audio',
-           'cached_clips', 'featurize_catalog', 'load_feature_file', 'load_features', 'spec_augment', 'make_dataset']
+           'cached_clips', 'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor',
+           'extractor_config', 'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -80,6 +81,15 @@ class FeatureConfig(Config):
     def input_shape(self) -> tuple:
         "The CNN's input shape: `(n_frames, n_features, 1)`."
         return (self.n_frames, self.n_features, 1)
+
+    # the feature-extractor protocol (`EXTRACTORS`): kind, output shape, cache key (`hash`), compute
+    extractor = 'logmel'  # the extractor kind this config describes
+    @property
+    def output_shape(self) -> tuple: return self.input_shape  # per window
+    def prepare(self): return self  # ready to name a cache (nothing to resolve)
+    def compute(self, src, *, name:str|None=None) -> dict:
+        "Arrays to cache for one clip's audio `src`: `featurize_audio`."
+        return featurize_audio(src, self, name=name)
 
 # %% ../nbs/08_features.ipynb #bc41ad14
 class AudioError(ValueError):
@@ -415,8 +425,8 @@ def featurize_audio(src, # path, bytes or file object of one clip's audio
 def _job(args):
     clip_id, src, name, cfg = args
     try:
-        r = featurize_audio(src, cfg, name=name)
-        return clip_id, _npz_bytes(features=r['features'], padded=r['padded'], seconds=np.float64(r['seconds']),
+        r = cfg.compute(src, name=name)  # any extractor (`EXTRACTORS`): its arrays, 'features' first
+        return clip_id, _npz_bytes(**{k: np.float64(v) if k == 'seconds' else v for k, v in r.items()},
                                    config=np.array(json.dumps(cfg.to_dict(), sort_keys=True))), None
     except Exception as e: return clip_id, None, f"{type(e).__name__}: {e}"
 
@@ -424,7 +434,7 @@ def _one_thread(): return limit_threads(1)
 
 def _init_worker(): _one_thread()
 
-def cached_clips(store:Store, cfg:FeatureConfig) -> set[str]:
+def cached_clips(store:Store, cfg) -> set[str]:
     "Ids of the clips whose features under `cfg` are in `store`."
     prefix = feature_key(cfg.hash, 'x').rsplit('/', 1)[0] + '/'
     return {k[len(prefix):-4] for k in store.list(prefix) if k.endswith('.npz')}
@@ -451,13 +461,14 @@ def _report_end(report, clips, done, t0, progress, who):
 # %% ../nbs/08_features.ipynb #758acb6f
 def featurize_catalog(store:Store, # where the audio is read and the features are cached
                       clips:Iterable[Clip], # the clips to featurize
-                      cfg:FeatureConfig=FeatureConfig(),
+                      cfg:FeatureConfig=FeatureConfig(), # or any extractor config (`EXTRACTORS`)
                       *,
                       workers:int|None=None, # processes (None: all cores; 0 or 1: this process)
                       progress:bool=True, # show a tqdm progress bar
                      ) -> dict:
     "Compute and cache the features of `clips` that are not cached yet; report computed/cached/failed."
     t0 = time.perf_counter()
+    cfg = cfg.prepare()  # an encoder resolves its weights here: their hash is part of the cache key
     clips, todo, done, report = _report_start(store, clips, cfg)
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     workers = min(workers, max(1, len(todo)))
@@ -498,15 +509,15 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
     return _report_end(report, clips, done, t0, progress, 'featurize_catalog')
 
 # %% ../nbs/08_features.ipynb #04096632
-def load_feature_file(store:Store, clip_id:str, cfg:FeatureConfig) -> dict:
-    "Everything cached for `clip_id` under `cfg`: {'features', 'padded', 'seconds', 'config'}."
+def load_feature_file(store:Store, clip_id:str, cfg) -> dict:
+    "Everything cached for `clip_id` under `cfg` (any extractor): {'features', 'seconds', 'config', ...}."
     key = feature_key(cfg.hash, clip_id)
     try: data = store.get_bytes(key)
     except FileNotFoundError: raise FileNotFoundError(
         f"No features for clip {clip_id!r} under config {cfg.hash} in store {store.uri} (key {key!r}): run featurize_catalog") from None
     with np.load(io.BytesIO(data)) as z:
-        return dict(features=z['features'], padded=z['padded'], seconds=float(z['seconds']),
-                    config=FeatureConfig.from_dict(json.loads(str(z['config']))))
+        out = {k: z[k] for k in z.files if k not in ('seconds', 'config')}
+        return dict(out, seconds=float(z['seconds']), config=type(cfg).from_dict(json.loads(str(z['config']))))
 
 # %% ../nbs/08_features.ipynb #85586c42
 def load_features(store:Store, # the store `featurize_catalog` wrote to
@@ -515,6 +526,22 @@ def load_features(store:Store, # the store `featurize_catalog` wrote to
                  ) -> np.ndarray:
     "Cached features of `clip_id` under `cfg`: `[n_win, n_frames, n_features]` float32."
     return load_feature_file(store, clip_id, cfg)['features']
+
+# %% ../nbs/08_features.ipynb #351b923f
+EXTRACTORS: dict = {'logmel': FeatureConfig}  # extractor kind -> its config class (`langclass.encoders` adds 'encoder')
+
+def register_extractor(cls):
+    "Register a feature-extractor config class under its `extractor` kind (a class decorator)."
+    EXTRACTORS[cls.extractor] = cls
+    return cls
+
+def extractor_config(d:dict, # the config's `to_dict()`
+                     kind:str='logmel', # its `extractor` kind
+                    ):
+    "The config of the extractor `kind` from its dict."
+    if kind not in EXTRACTORS:
+        raise ValueError(f"Unknown feature extractor {kind!r}: known are {', '.join(EXTRACTORS)} (import langclass.encoders for 'encoder')")
+    return EXTRACTORS[kind].from_dict(d)
 
 # %% ../nbs/08_features.ipynb #0f5f648e
 def spec_augment(x:np.ndarray, # [n_frames, n_features] (or [..., n_frames, n_features]) features
