@@ -42,6 +42,7 @@ class Page:
     subpages: list[str] = field(default_factory=list)  # lists behind accordions
     items: int = 0  # items on the page, music included
     music: int = 0  # music items skipped
+    next_guessed: bool = False  # `next` is a guess (the page shows no size): a 404 there is past the last page, not a failure
 
 # %% ../nbs/05_crawl.ipynb #b6044019
 def _txt(el) -> str: return ' '.join(el.get_text(' ').split()) if el is not None else ''
@@ -199,7 +200,7 @@ def parse_rss(text:str|bytes, # the feed
         else: clips.append(c)
     off = _num(r'debut_articles=(\d+)', url) or 0
     nxt = _with_offset(url, off + len(items)) if items and _num(r'id_rubrique=(\d+)', url) is not None else None
-    return Page(clips, nxt, [], len(items), music)
+    return Page(clips, nxt, [], len(items), music, next_guessed=True)  # a feed page does not say whether it is the last
 
 # %% ../nbs/05_crawl.ipynb #ee601fac
 PARSERS = {'classic': parse_classic, 'current': parse_current, 'rss': parse_rss}  # page format -> parser
@@ -407,6 +408,7 @@ def _read_state(store):
     except ValueError: return {}
 
 _STALE = ('http 404', 'http 410', 'not mp3', 'offsite redirect')  # download failures a new MP3 URL may cure
+_GONE = ('http 404', 'http 410')  # a next page the site does not have: the section ended on the page before
 
 # %% ../nbs/05_crawl.ipynb #43479990
 def crawl(site:str|None=None, # base URL of the site (None: the live site of `route`)
@@ -457,12 +459,14 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
                 if mine and all(c.clip_id in known for c in mine): rep.sections[lang.code] = 'unchanged'; continue
             status, pages, queue, seen = 'complete', 0, [site + rt.start.format(section=lang.section)], set()
             while queue and status in ('complete', 'stopped early'):
-                url, prev = queue.pop(0), None
+                url, prev, guessed = queue.pop(0), None, False
                 while url:
                     if max_pages is not None and pages >= max_pages: status = 'partial'; break
                     bar.set_postfix_str(f"{lang.code} {url[len(site):]}"[:60])
                     try: body = f.get(url).text; page = parse(body, url, lang=lang.code)
-                    except (FetchError, ValueError) as e: rep.errors.append((url, str(e))); status = 'failed'; break
+                    except (FetchError, ValueError) as e:
+                        if guessed and getattr(e, 'reason', '') in _GONE: break  # a guessed next page past the last: the end
+                        rep.errors.append((url, str(e))); status = 'failed'; break
                     pages += 1; rep.pages += 1; bar.update()
                     ids = [c.clip_id for c in page.clips]
                     if (ids and seen.issuperset(ids)) or body == prev: break  # a page that adds no new item: the site repeats a page
@@ -477,7 +481,7 @@ def crawl(site:str|None=None, # base URL of the site (None: the live site of `ro
                     queue.extend(u for u in page.subpages if u not in queue)
                     save(force=False)
                     if was_complete and ids and not new: status = 'stopped early'; break
-                    prev, url = body, page.next
+                    prev, url, guessed = body, page.next, page.next_guessed
             if status == 'complete' and rep.per_lang[lang.code] == 0: status = 'empty'  # pages, but no clip on them
             rep.sections[lang.code] = status
             save()
