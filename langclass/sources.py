@@ -225,6 +225,7 @@ class ImportReport:
     added: int = 0  # new clips
     updated: int = 0  # clips already in the catalog whose record changed
     unchanged: int = 0  # clips already in the catalog as they are
+    repaired: int = 0  # clips already in the catalog whose stored copy no longer matched their sha256 (damaged): copied again
     duplicates: list = field(default_factory=list)  # (file, clip_id of the clip with the same bytes)
     skipped: list = field(default_factory=list)  # (file, reason)
     conflicts: list = field(default_factory=list)  # (file, its languages): listed with two labels, not imported
@@ -233,7 +234,8 @@ class ImportReport:
 
     def __str__(self):
         head = (f"Imported {self.path} ({self.format}) into {self.store}: {self.added} new, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {len(self.duplicates)} duplicate, {len(self.skipped)} skipped"
+                f"{self.unchanged} unchanged, " + (f"{self.repaired} repaired, " if self.repaired else '')
+                + f"{len(self.duplicates)} duplicate, {len(self.skipped)} skipped"
                 + (f", {len(self.conflicts)} conflicting" if self.conflicts else ''))
         lines = [head, format_summary(self.summary)] if self.summary else [head]
         lines += [f"skipped {f}: {r}" for f, r in self.skipped]
@@ -249,12 +251,34 @@ def _inside(f:Path, root:Path) -> bool:
     try: return f.resolve().is_relative_to(root)
     except (OSError, RuntimeError): return False
 
+def _file_key(f:Path) -> Path:
+    "What identifies the file `f` whatever name it is given: its path with `..` and symlinks resolved."
+    try: return f.resolve()
+    except (OSError, RuntimeError): return f.absolute()
+
 def _conflicts(items) -> tuple[list, dict]:
-    "`items` without files listed with two languages, and `{file: languages}` of those."
-    langs = {}
-    for f, c in items: langs.setdefault(f.absolute(), set()).add(c.lang)
-    bad = {f: ls for f, ls in langs.items() if len(ls) > 1}
-    return [(f, c) for f, c in items if f.absolute() not in bad], bad
+    "`items` without files listed with two languages (under any of their names), and `{file: languages}` of those."
+    langs, name = {}, {}
+    for f, c in items:
+        k = _file_key(f); langs.setdefault(k, set()).add(c.lang); name.setdefault(k, f.absolute())
+    bad = {k for k, ls in langs.items() if len(ls) > 1}
+    return [(f, c) for f, c in items if _file_key(f) not in bad], {name[k]: langs[k] for k in bad}
+
+def _same_bytes_conflicts(probed, catalog) -> dict:
+    "`{file: languages}` of the probed `(file, clip)`s whose bytes another clip (probed, or in `catalog`) holds under another language."
+    held = {}  # sha256 -> {clip_id: lang}
+    for c in list(catalog) + [c for _, c in probed]:
+        if c.sha256: held.setdefault(c.sha256, {})[c.clip_id] = c.lang
+    out = {}
+    for f, c in probed:
+        ls = {c.lang} | {l for i, l in held[c.sha256].items() if i != c.clip_id}
+        if len(ls) > 1: out[f] = ls
+    return out
+
+def _stored_ok(store:Store, key:str, sha:str) -> bool|None:
+    "Whether `store` holds bytes of hash `sha` under `key`: True, False (other bytes: a damaged copy), None (no such key)."
+    try: return store.sha256(key) == sha
+    except FileNotFoundError: return None
 
 def import_corpus(path:str|Path, # corpus: a folder (Common Voice release or locale, folders layout) or a manifest
                   store:Store|str|None=None, # store (or its URI) whose catalog receives the clips; None: the data home
@@ -279,24 +303,32 @@ def import_corpus(path:str|Path, # corpus: a folder (Common Voice release or loc
     rep.conflicts = [(str(f), sorted(ls)) for f, ls in bad.items()]
     root = (path if path.is_dir() else path.parent).resolve()
     catalog = read_store_catalog(store)
-    by_id = {c.clip_id: c for c in catalog}
-    by_sha = {c.sha256: c.clip_id for c in catalog if c.sha256}
-    writer, done, changed, pending = CatalogWriter(store), [], [], 0
+    probed = []
     for f, clip in tqdm(items, desc=f"import {path.name}", unit='clip', disable=not progress):
         if not allow_outside and not _inside(f, root):
             rep.skipped.append((str(f), f"outside the corpus root {root} (allow it with allow_outside=True, --allow-outside)")); continue
         try: clip.sha256, clip.duration = probe_audio(f, max_bytes=max_bytes, min_speech=min_speech)
         except ValueError as e:
             rep.skipped.append((str(f), str(e).removeprefix(f"{f}: "))); continue
+        probed.append((f, clip))
+    same = _same_bytes_conflicts(probed, catalog)  # one recording with two labels, under two names
+    rep.conflicts += [(str(f.absolute()), sorted(ls)) for f, ls in same.items()]
+    by_id = {c.clip_id: c for c in catalog}
+    by_sha = {c.sha256: c.clip_id for c in catalog if c.sha256}
+    writer, done, changed, pending = CatalogWriter(store), [], [], 0
+    for f, clip in probed:
+        if f in same: continue
         if by_sha.get(clip.sha256, clip.clip_id) != clip.clip_id:
             rep.duplicates.append((str(f), by_sha[clip.sha256])); continue
         clip.mp3_url = str(f.absolute())
         if copy: clip.key = raw_key(clip, f.suffix)
         old = by_id.get(clip.clip_id)
         new = merge_catalog([old], [clip])[0] if old else clip
-        same = old is not None and old.sha256 == clip.sha256 and old.key == new.key and store.size(new.key) == f.stat().st_size
-        if copy and not same:
+        stored = (_stored_ok(store, new.key, clip.sha256) if copy and old is not None and old.sha256 == clip.sha256
+                  and old.key == new.key else None)  # the copy in the store: intact, damaged or missing
+        if copy and not stored:
             try: store.put_file(new.key, f)
+            except (ConnectionError, PermissionError): raise  # the store itself fails: every other file would too
             except Exception as e:
                 rep.skipped.append((str(f), f"could not copy to {new.key} ({type(e).__name__}: {e})")); continue
         if old is not None and old.key and old.key != new.key and copy:
@@ -305,7 +337,10 @@ def import_corpus(path:str|Path, # corpus: a folder (Common Voice release or loc
         done.append(new)
         if old is None: rep.added += 1
         elif new != old: rep.updated += 1
-        else: rep.unchanged += 1; continue
+        else:
+            if stored is False: rep.repaired += 1; rep.warnings.append(f"{f}: the copy at {new.key} was damaged (its sha256 differed), copied again")
+            else: rep.unchanged += 1
+            continue
         changed.append(new); pending += 1
         if pending >= checkpoint: writer.update(changed); changed, pending = [], 0
     writer.update(changed)
