@@ -14,10 +14,11 @@ from fastcore.basics import patch
 from .core import Clip, atomic_path, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, update_catalog
 
 # %% auto #0
-__all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'S3_RETRIES', 'raw_key', 'feature_key', 'model_prefix', 'check_key', 'Store',
-           'LocalStore', 'open_store', 'read_store_catalog', 'write_store_catalog', 'CatalogWriter',
+__all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'S3_RETRIES', 'S3_TIMEOUTS', 'raw_key', 'feature_key', 'model_prefix', 'check_key',
+           'Store', 'LocalStore', 'open_store', 'read_store_catalog', 'write_store_catalog', 'CatalogWriter',
            'update_store_catalog', 'compact_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'redact_url',
-           'printable', 's3_config', 'NoSuchBucket', 'S3Store', 'SyncReport', 'sync', 'fetch_url']
+           'printable', 's3_config', 's3_attempts', 's3_time_bound', 'NoSuchBucket', 'S3Store', 'SyncReport', 'sync',
+           'fetch_url']
 
 # %% ../nbs/02_store.ipynb #0543b480
 CATALOG_KEY = 'catalog.csv'
@@ -57,6 +58,12 @@ class Store:
     def list(self, prefix:str='') -> Iterator[str]: raise NotImplementedError
     def delete(self, key:str): raise NotImplementedError
     def local_path(self, key:str) -> Path|None: return None
+    def sha256(self, key:str) -> str|None:
+        "sha256 of the bytes under `key` (S3: the one recorded with the object, None if none is)."
+        h = hashlib.sha256()
+        with self.open(key) as f:
+            while b := f.read(1 << 20): h.update(b)
+        return h.hexdigest()
 
     def put_file(self, key:str, path:str|Path, *, sha256:str|None=None):
         "Store the file at `path` under `key` (`sha256`: its hash, if known)."
@@ -248,21 +255,36 @@ def printable(s:str) -> str:
     return ''.join(ch if ch.isprintable() else ch.encode('unicode_escape').decode('ascii') for ch in str(s))
 
 # %% ../nbs/02_store.ipynb #d5dc74e4
-S3_RETRIES = {'mode': 'standard', 'max_attempts': 5}  # botocore's retry policy for every S3 request (throttling, 5xx, resets)
+S3_RETRIES = {'mode': 'standard', 'max_attempts': 3}  # botocore's retry policy for every S3 request; attempts in all, the first included
+S3_TIMEOUTS = {'connect_timeout': 5., 'read_timeout': 20.}  # seconds, per attempt (`read_timeout`: for each read of the socket)
 
 def s3_config(*, addressing_style:str='path', # 'path', 'virtual' or 'auto'
               checksum:str='when_required', # request/response checksums: 'when_required' or 'when_supported'
-              max_attempts:int|None=None, # attempts per request; None: `S3_RETRIES`
-              connect_timeout:float=10, # seconds
-              read_timeout:float=60, # seconds
+              max_attempts:int|None=None, # attempts per request, the first included; None: `S3_RETRIES`
+              connect_timeout:float|None=None, # seconds; None: `S3_TIMEOUTS`
+              read_timeout:float|None=None, # seconds without a byte from the endpoint; None: `S3_TIMEOUTS`
               max_pool_connections:int=32, # HTTP connections kept open to the endpoint (one per worker thread, and more)
              ):
-    "The botocore `Config` of every `S3Store` client: the retry policy (`S3_RETRIES`), timeouts, connection pool and checksums."
+    "The botocore `Config` of every `S3Store` client: the retry policy (`S3_RETRIES`), timeouts (`S3_TIMEOUTS`), connection pool and checksums."
     from botocore.config import Config
-    retries = {**S3_RETRIES, **({} if max_attempts is None else {'max_attempts': max_attempts})}
+    n = S3_RETRIES['max_attempts'] if max_attempts is None else max_attempts
+    if n < 1: raise ValueError(f"max_attempts={n}: a request needs at least 1 attempt")
+    retries = {'mode': S3_RETRIES['mode'], 'total_max_attempts': n}  # (botocore's own `max_attempts` counts retries only)
     return Config(signature_version='s3v4', s3={'addressing_style': addressing_style}, retries=retries,
-                  connect_timeout=connect_timeout, read_timeout=read_timeout, max_pool_connections=max_pool_connections,
-                  request_checksum_calculation=checksum, response_checksum_validation=checksum)
+                  connect_timeout=S3_TIMEOUTS['connect_timeout'] if connect_timeout is None else connect_timeout,
+                  read_timeout=S3_TIMEOUTS['read_timeout'] if read_timeout is None else read_timeout,
+                  max_pool_connections=max_pool_connections, request_checksum_calculation=checksum, response_checksum_validation=checksum)
+
+def s3_attempts(config) -> int:
+    "Attempts per request (the first included) that the botocore `config` allows."
+    r = config.retries or {}
+    return r.get('total_max_attempts') or (r['max_attempts'] + 1 if 'max_attempts' in r else S3_RETRIES['max_attempts'])
+
+def s3_time_bound(config) -> float:
+    "Seconds one request with the botocore `config` may take at most against an endpoint that accepts and never answers."
+    n = s3_attempts(config)  # each attempt: connect, send (a PUT waits up to 1 s for `100 Continue`), one read; then a backoff
+    return n * (config.connect_timeout + config.read_timeout + 1) + sum(min(20, 2**i) for i in range(n - 1))
+
 
 # %% ../nbs/02_store.ipynb #fd6ac503
 _AUTH_CODES = {'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', '403', 'Forbidden'}
@@ -279,9 +301,9 @@ class S3Store(Store):
                  profile:str|None=None, # an `~/.aws` profile; None: `$AWS_PROFILE` or the default chain
                  addressing_style:str='path', # 'path', 'virtual' or 'auto'
                  checksum:str='when_required', # request/response checksums: 'when_required' or 'when_supported'
-                 max_attempts:int|None=None, # attempts per request; None: `S3_RETRIES`
-                 connect_timeout:float=10, # seconds
-                 read_timeout:float=60, # seconds
+                 max_attempts:int|None=None, # attempts per request, the first included; None: `S3_RETRIES`
+                 connect_timeout:float|None=None, # seconds per attempt; None: `S3_TIMEOUTS`
+                 read_timeout:float|None=None, # seconds without a byte, per attempt; None: `S3_TIMEOUTS`
                  multipart_threshold:int=16*2**20, # bytes above which uploads and downloads go in parts
                  multipart_chunksize:int=8*2**20, # bytes per part
                  max_concurrency:int=10, # threads of the transfer manager
@@ -306,6 +328,10 @@ class S3Store(Store):
     @property
     def cache_id(self): return f"{self.endpoint}|{self.uri}"
     def _k(self, key) -> str: return self.prefix + check_key(key)
+    @property
+    def attempts(self) -> int:
+        "Attempts per request (the first included), as the client is configured."
+        return s3_attempts(self.client.meta.config)
     def _where(self, key=None) -> str:
         return (f"key {key!r} in " if key is not None else '') + f"{self.uri} at endpoint {self.endpoint}"
 
@@ -329,7 +355,9 @@ def _s3_error(self:S3Store, e:Exception, key:str|None=None) -> Exception:
                                f"AWS_PROFILE, ~/.aws) for {self._where(key)}")
     if isinstance(e, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError,
                       bx.ResponseStreamingError)):
-        return ConnectionError(f"Cannot reach S3 endpoint {self.endpoint} for {self._where(key)}: {type(e).__name__}")
+        cfg = self.client.meta.config
+        return ConnectionError(f"Cannot reach S3 endpoint {self.endpoint} for {self._where(key)}: {type(e).__name__} "
+                               f"({self.attempts} attempt(s), connect timeout {cfg.connect_timeout:g} s, read timeout {cfg.read_timeout:g} s)")
     return e
 
 # %% ../nbs/02_store.ipynb #e74909c6
@@ -413,13 +441,13 @@ def _download(self:S3Store, key:str, f, *, size:int|None=None) -> dict|None:
         return None
     import botocore.exceptions as bx
     mid_body = (bx.ReadTimeoutError, bx.ResponseStreamingError, bx.IncompleteReadError, ConnectionError, TimeoutError)
-    for attempt in range(S3_RETRIES['max_attempts']):
+    for attempt in range(self.attempts):  # the store's own setting (`max_attempts`), as for every request
         r = self._call('get_object', key)
         try:
             for chunk in r['Body'].iter_chunks(1 << 20): f.write(chunk)
             return r.get('Metadata') or {}
         except mid_body as e:  # the connection broke while the body came: fetch it again, from the start
-            if attempt == S3_RETRIES['max_attempts'] - 1:
+            if attempt == self.attempts - 1:
                 err = self._s3_error(e, key)
                 if err is e: raise
                 raise err from None
@@ -440,6 +468,13 @@ def exists(self:S3Store, key): return self._head(key) is not None
 def size(self:S3Store, key):
     h = self._head(key)
     return None if h is None else h['ContentLength']
+
+@patch
+def sha256(self:S3Store, key) -> str|None:
+    "The sha256 recorded with object `key` when it was stored (None if none is: written by another tool); not a download."
+    h = self._head(key)
+    if h is None: raise FileNotFoundError(f"No {self._where(key)}")
+    return _meta_sha(h)
 
 # %% ../nbs/02_store.ipynb #e0c4cf33
 @patch
@@ -597,20 +632,24 @@ def _is_meta(key:str) -> bool:
     "Whether `key` describes the store's content (the catalog, its parts, crawl state): `sync` copies those last."
     return key == CATALOG_KEY or key.startswith((CATALOG_PARTS, 'crawl/'))
 
+def _is_store(st:Store, info:dict, prefix:str) -> bool:
+    "Whether `st` is a langclass store: a `catalog.csv` at its top, or the catalog parts of concurrent writers (`catalog.d/*.csv`)."
+    if not prefix: return CATALOG_KEY in info or any(k.startswith(CATALOG_PARTS) and k.endswith('.csv') for k in info)
+    return st.exists(CATALOG_KEY) or any(k.endswith('.csv') for k in st.list(CATALOG_PARTS))
+
 def _check_delete(src:Store, dst:Store, sinfo:dict, dinfo:dict, prefix:str):
     "Refuse a `delete=True` sync that would empty or wreck `dst`: a `ValueError` saying why."
-    under = f" under {prefix!r}" if prefix else ''
-    is_store = lambda st, info: CATALOG_KEY in info if not prefix else st.exists(CATALOG_KEY)
+    under, what = (f" under {prefix!r}" if prefix else ''), f"no {CATALOG_KEY} or {CATALOG_PARTS}*.csv at its top"
     if not sinfo:
         raise ValueError(f"sync --delete refused: the source {src.uri} holds no keys{under}, so all "
                          f"{len(dinfo)} key(s){under} of {dst.uri} would be deleted")
-    if not is_store(src, sinfo):
-        raise ValueError(f"sync --delete refused: the source {src.uri} is not a langclass store (no {CATALOG_KEY} "
-                         "at its top): is it the right folder or prefix?")
-    if dinfo and not is_store(dst, dinfo):
+    if not _is_store(src, sinfo, prefix):
+        raise ValueError(f"sync --delete refused: the source {src.uri} is not a langclass store ({what}): "
+                         "is it the right folder or prefix?")
+    if dinfo and not _is_store(dst, dinfo, prefix):
         raise ValueError(f"sync --delete refused: the destination {dst.uri} holds {len(dinfo)} key(s) but is not a "
-                         f"langclass store (no {CATALOG_KEY} at its top): they may belong to something else "
-                         "(a bucket root, a parent folder)")
+                         f"langclass store ({what}): they may belong to something else (a bucket root, a parent folder)")
+
 
 # %% ../nbs/02_store.ipynb #8f8ed177
 def _bar(show:bool, **kw):
@@ -704,6 +743,40 @@ def sync(src:Store|str|Path, # source store or URI
     return rep
 
 # %% ../nbs/02_store.ipynb #c9a74e44
+class _Watchdog:
+    "Closes every connection a `requests` session opens once `seconds` have passed (a total deadline, headers included)."
+    def __init__(self, seconds:float):
+        self.socks, self.expired, self.lock = [], False, threading.Lock()
+        self.timer = threading.Timer(max(0., seconds), self.expire); self.timer.daemon = True
+    def add(self, sock):
+        with self.lock:
+            self.socks.append(sock)
+            if self.expired: self._close(sock)
+    def expire(self):
+        with self.lock:
+            self.expired = True
+            for s in self.socks: self._close(s)
+    @staticmethod
+    def _close(sock):
+        try: sock.shutdown(2)  # wakes a read blocked in another thread (close alone may not)
+        except OSError: pass
+    def session(self):
+        "A `requests.Session` whose new connections (redirects included) are watched."
+        import requests
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+        dog = self
+        def watched(pool):
+            class Conn(pool.ConnectionCls):
+                def connect(self): super().connect(); dog.add(self.sock)
+            return type(pool.__name__, (pool,), {'ConnectionCls': Conn})
+        class Adapter(requests.adapters.HTTPAdapter):
+            def init_poolmanager(self, *a, **kw):
+                super().init_poolmanager(*a, **kw)
+                self.poolmanager.pool_classes_by_scheme = {'http': watched(HTTPConnectionPool), 'https': watched(HTTPSConnectionPool)}
+        s = requests.Session()
+        for p in ('http://', 'https://'): s.mount(p, Adapter())
+        return s
+
 def fetch_url(url:str, # an http(s) URL
               *, timeout:float=30., # seconds for the whole fetch (connection, headers and body), not per read
               max_bytes:int=200_000_000, # largest body accepted, bytes
@@ -713,9 +786,10 @@ def fetch_url(url:str, # an http(s) URL
     import requests, urllib3
     where, end = redact_url(url), time.monotonic() + timeout
     fail = lambda why: ValueError(f"Cannot fetch {where}: {why}")
-    buf = bytearray()
+    buf, dog = bytearray(), _Watchdog(timeout)
     try:
-        with requests.get(url, stream=True, timeout=(min(connect_timeout, timeout), timeout)) as r:
+        dog.timer.start()
+        with dog.session() as s, s.get(url, stream=True, timeout=(min(connect_timeout, timeout), timeout)) as r:
             if r.status_code >= 400: raise fail(f"HTTP {r.status_code} {r.reason}")
             cl = r.headers.get('Content-Length', '')
             if cl.isdigit() and int(cl) > max_bytes: raise fail(f"{int(cl):,} bytes announced, more than the limit of {max_bytes:,}")
@@ -728,8 +802,12 @@ def fetch_url(url:str, # an http(s) URL
                 if not chunk: break
                 buf += chunk
                 if len(buf) > max_bytes: raise fail(f"more than the limit of {max_bytes:,} bytes")
+            if dog.expired: raise TimeoutError  # (a body cut short by the watchdog)
     except (TimeoutError, requests.Timeout, urllib3.exceptions.TimeoutError):
         raise fail(f"not complete after {timeout:g} s ({len(buf):,} bytes received)") from None
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+        if dog.expired: raise fail(f"not complete after {timeout:g} s ({len(buf):,} bytes received)") from None
         raise fail(type(e).__name__) from None
+    finally: dog.timer.cancel()
     return bytes(buf)
+
