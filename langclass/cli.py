@@ -15,7 +15,8 @@ from .core import DEFAULT_LANGS, LANGUAGES, ROUTES, TF_CHATTER, data_home, filte
 __all__ = ['COMMANDS', 'CLIError', 'one_line', 'lang_arg', 'check_store_uri', 'store_arg', 'add_config_args', 'config_from_args',
            'default_store', 'open_cli_store', 'need_module', 'check_site', 'cmd_crawl', 'cmd_download', 'cmd_sync',
            'cmd_import', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'fetch_input', 'prediction_table',
-           'load_infer_model', 'cmd_predict', 'cmd_demo', 'cmd_serve', 'cmd_export', 'build_parser', 'main']
+           'load_infer_model', 'cmd_predict', 'cmd_demo', 'cmd_serve', 'cmd_export', 'encoder_config', 'build_parser',
+           'main']
 
 # %% ../nbs/14_cli.ipynb #debd5b70
 class CLIError(Exception):
@@ -277,7 +278,7 @@ def _catalog(store) -> list:
 def cmd_featurize(args) -> int:
     "Compute and cache the features of the catalog's clips."
     from langclass.features import FeatureConfig
-    cfg = config_from_args(FeatureConfig, args)
+    cfg = encoder_config(args) or config_from_args(FeatureConfig, args)
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = _catalog(store)
     use = usable_clips(clips, args.lang or None)  # no --lang: every language
@@ -288,6 +289,7 @@ def cmd_featurize(args) -> int:
     else:
         from langclass.features import featurize_catalog
         rep = featurize_catalog(store, use, cfg, workers=args.workers, progress=_progress(args))
+    cfg = cfg.prepare()  # an encoder's weights hash is part of the key
     _say(args, f"features {cfg.hash}: {rep['computed']} computed, {rep['cached']} cached, {len(rep['failed'])} failed "
                f"({len(use)} clips with audio of {len(clips)} in the catalog) in {rep['seconds']:.1f} s "
                f"-> {store.uri.rstrip('/')}/features/{cfg.hash}/")
@@ -312,7 +314,7 @@ def cmd_train(args) -> int:
     "Train a model on the store's catalog and save it."
     from langclass.features import FeatureConfig
     M = _model_module('langclass train')
-    fcfg, mcfg = config_from_args(FeatureConfig, args), config_from_args(M.ModelConfig, args)
+    fcfg, mcfg = encoder_config(args) or config_from_args(FeatureConfig, args), config_from_args(M.ModelConfig, args)
     from langclass.store import check_key
     try: check_key(args.name)
     except ValueError as e: raise CLIError(f"bad --name: {one_line(e)}", 2) from None
@@ -321,10 +323,13 @@ def cmd_train(args) -> int:
     _check_sources(clips, args.holdout_source, store.uri)
     try: M._augmenter(args.augment)
     except ValueError as e: raise CLIError(f"bad --augment: {one_line(e)}", 2) from None
-    if args.ray is not None: return _train_ray(args, store, fcfg, mcfg)
+    if args.ray is not None:
+        if args.encoder: raise CLIError("train --ray trains the CNN; an encoder head trains on one machine (its inputs are small): "
+                                        "featurize --ray --encoder NAME, then train --encoder NAME", 2)
+        return _train_ray(args, store, fcfg, mcfg)
     lm = M.train(store, None, fcfg, mcfg, langs=args.lang or None, name=args.name, test_frac=args.test_frac,
                  val_frac=args.val_frac, holdout_sources=args.holdout_source, group_by=args.group_by, val_by=args.val_by,
-                 augment=args.augment, spec_augment=args.spec_augment, workers=args.workers, verbose=0 if args.quiet else 1)
+                 augment=args.augment, spec_augment=args.spec_augment, copies=args.copies, workers=args.workers, verbose=0 if args.quiet else 1)
     ev = lm.meta.get('evaluation') or {}
     acc = f"held-out clip accuracy {ev['clip_accuracy']:.3f} on {ev['clips']} clips" if ev else 'no test clips'
     print(f"model {args.name!r} ({', '.join(lm.langs)}; {lm.meta.get('epochs_run')} epochs): {acc}; "
@@ -435,9 +440,14 @@ def prediction_table(rows:list[dict]) -> str:
 # %% ../nbs/14_cli.ipynb #b0b0d803
 def load_infer_model(store, # the store (`open_cli_store`)
                      name:str, # `--model`: a model name in the store, or an artifact folder (`.../models/NAME`)
+                     args=None, # with `--zero-shot`: Whisper's own language detection over `--lang` (default: the six), no model
                     ):
-    "The model for `predict` and `serve`: its LiteRT export, without TensorFlow (`langclass.infer.load_model`)."
+    "The model for `predict` and `serve`: its LiteRT export, without TensorFlow (`langclass.infer.load_model`), or zero-shot."
     from langclass import infer
+    if args is not None and getattr(args, 'encoder_dir', None): os.environ['LANGCLASS_ENCODER_DIR'] = str(Path(args.encoder_dir).expanduser())
+    if args is not None and getattr(args, 'zero_shot', False):
+        from langclass.encoders import EncoderConfig
+        return infer.zero_shot_model(args.lang or DEFAULT_LANGS, EncoderConfig(name=args.encoder or 'whisper-base', vad=args.vad))
     p = Path(name).expanduser()
     with filter_stderr(TF_CHATTER):  # an artifact without the export loads through TensorFlow
         if (p/'config.json').is_file() and p.parent.name == 'models': return infer.load_model(p)
@@ -454,13 +464,13 @@ def cmd_predict(args) -> int:
     rows = []
     if inputs:
         from langclass import infer
-        store = open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
-        lm = load_infer_model(store, args.model)
+        store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
+        lm = load_infer_model(store, args.model, args)
         from tqdm import tqdm
         bar = tqdm(inputs, desc='predict', unit='input', file=sys.stderr, leave=False,
                    disable=len(inputs) < 2 or not _progress(args) or not sys.stderr.isatty())  # on a terminal only
         for src, buf in bar:
-            try: p = infer.predict(lm, buf, threshold=args.threshold)
+            try: p = infer.predict(lm, buf, threshold=args.threshold, vad=args.vad or None)
             except Exception as e: errors.append((src, f"{src}: {one_line(e)}" if src not in str(e) else str(e))); continue
             ru = p[1] if len(p) > 1 else (None, 0.0)
             rows.append(dict(input=src, lang=p.lang, prob=round(p.prob, 4), runner_up=ru[0], runner_up_prob=round(ru[1], 4),
@@ -495,8 +505,8 @@ def cmd_serve(args) -> int:
     if not 0 < args.port < 65536: raise CLIError(f"--port {args.port}: not a TCP port", 2)
     if not (args.max_mb > 0 and args.max_seconds > 0 and args.timeout > 0):
         raise CLIError("--max-mb, --max-seconds and --timeout must be > 0", 2)
-    store = open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
-    m = load_infer_model(store, args.model)
+    store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
+    m = load_infer_model(store, args.model, args)
     cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0)
     print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
           f"(API: /v1/predict, docs: /docs; Ctrl-C stops)", flush=True)
@@ -506,11 +516,39 @@ def cmd_serve(args) -> int:
 # %% ../nbs/14_cli.ipynb #31fb0c8c
 def cmd_export(args) -> int:
     "Write the LiteRT export of a saved model (models saved before exports existed)."
-    from langclass import infer
+    M = _model_module('langclass export')
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
-    with filter_stderr(TF_CHATTER): key = infer.export_model(store, args.model, force=args.force)
+    key = M.export_model(store, args.model, force=args.force)
     print(f"{store.uri.rstrip('/')}/{key}")
     return 0
+
+# %% ../nbs/14_cli.ipynb #61c17975
+def _encoder_args(p):
+    "--encoder, --encoder-dir and --vad: a pretrained encoder's embeddings instead of log-mel features."
+    p.add_argument('--encoder', default=None, metavar='NAME', help="embed clips with a pretrained encoder (whisper-base, whisper-small, "
+                   "...; langclass.encoders) and train a head on them, instead of the CNN on log-mel features")
+    p.add_argument('--encoder-dir', default=None, metavar='DIR', help="the encoder's weights in faster-whisper's layout (default: "
+                   "$LANGCLASS_ENCODER_DIR, else an installed package that ships them, else faster-whisper's download)")
+    p.add_argument('--vad', action='store_true', help="with --encoder: keep only what the Silero VAD calls speech before embedding")
+
+def _zero_shot_args(p, langs_help):
+    "--zero-shot, --lang, --encoder, --encoder-dir and --vad of predict and serve."
+    p.add_argument('--zero-shot', action='store_true', help="no trained model: Whisper's own language detection over --lang "
+                   "(default: en ru fr es zh de)")
+    p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE', help=langs_help + " (with --zero-shot)")
+    p.add_argument('--encoder', default=None, metavar='NAME', help="with --zero-shot: the Whisper encoder (default: whisper-base)")
+    p.add_argument('--encoder-dir', default=None, metavar='DIR', help="the encoder's weights (default: $LANGCLASS_ENCODER_DIR, a "
+                   "package that ships them, or faster-whisper's download)")
+    p.add_argument('--vad', action='store_true', help="judge speech by the Silero VAD rather than by level (the no-speech flag)")
+
+def encoder_config(args):
+    "The `EncoderConfig` that `--encoder`, `--encoder-dir` and `--vad` ask for, or None without --encoder."
+    if not getattr(args, 'encoder', None): return None
+    if getattr(args, 'encoder_dir', None): os.environ['LANGCLASS_ENCODER_DIR'] = str(Path(args.encoder_dir).expanduser())
+    try: from langclass.encoders import EncoderConfig, WeightsError
+    except ImportError as e: raise CLIError(f"--encoder needs the [encoder] extra (pip install 'langclass[encoder]'): {one_line(e)}", 2) from None
+    try: return EncoderConfig(name=args.encoder, vad=bool(args.vad)).prepare()
+    except (ValueError, WeightsError) as e: raise CLIError(one_line(str(e).replace('\n', '; ')), 2) from None
 
 # %% ../nbs/14_cli.ipynb #f486749d
 def _common(store:bool=True, defaults:bool=False) -> argparse.ArgumentParser:
@@ -613,6 +651,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE', help=langs_help + " (default: all)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="processes (default: all cores)")
     p.add_argument('--ray', nargs='?', const='', default=None, metavar='ADDRESS', help="run on a Ray cluster: its head's HOST:PORT, or none for $RAY_ADDRESS (else a Ray on this machine); needs the [distributed] extra, and every node must reach the store")
+    _encoder_args(p)
     _config_group(p, 'featurize' in want and feature_cfg, 'features (FeatureConfig)')
 
     p = cmd('train', cmd_train, "train the CNN and save the model in the store",
@@ -634,6 +673,9 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
                    help="waveform augmentation on the fly: 'default' (channel, noise, speed, gain...), 'none', or transforms "
                         "such as 'telephone,reverb:max_rt60_s=0.5,codec' (langclass.augment.chain_from_spec)")
     p.add_argument('--spec-augment', action='store_true', help="SpecAugment-style masking while training")
+    _encoder_args(p)
+    p.add_argument('--copies', type=int, default=0, metavar='N', help="with --encoder: embeddings of N augmented renders (--augment) "
+                   "of each training clip, computed once and cached (default: 0)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="feature processes (default: all cores)")
     p.add_argument('--ray', nargs='?', const='', default=None, metavar='ADDRESS', help="run on a Ray cluster: its head's HOST:PORT, or none for $RAY_ADDRESS (else a Ray on this machine); needs the [distributed] extra, and every node must reach the store; "
                    "trains on cached features with TensorflowTrainer (no waveform augmentation)")
@@ -670,6 +712,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
                    help="flag a top probability below P as low confidence (default: 0.5)")
     p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="seconds to fetch a URL, in all (default: 30)")
     p.add_argument('--max-mb', type=float, default=200.0, metavar='MB', help="largest input accepted, megabytes (default: 200)")
+    _zero_shot_args(p, langs_help)
 
     p = cmd('serve', cmd_serve, "serve a model over HTTP: the API and a web page (upload or record)",
             "Serve the model on HTTP: POST /v1/predict (multipart or raw audio), GET /v1/languages, GET /healthz, the "
@@ -682,6 +725,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--max-seconds', type=float, default=600.0, metavar='S', help="longest audio, seconds (default: 600)")
     p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="a request's time limit, seconds (default: 30)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="requests processed at once (default: the cores)")
+    _zero_shot_args(p, langs_help)
 
     p = cmd('export', cmd_export, "write the LiteRT export of a saved model",
             "Write models/NAME/model.tflite, the model's CNN for TensorFlow-free prediction, for a model saved before "

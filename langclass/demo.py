@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from functools import cached_property, lru_cache
 from importlib import resources
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable
@@ -400,6 +400,7 @@ class DemoResult:
     plots: dict  # name -> PNG path
     seconds: dict  # wall time per stage
     reports: dict  # crawl and download reports (text)
+    others: dict = field(default_factory=dict)  # the encoder head's and zero-shot's figures on the same test clips (or why skipped)
 
     def summary(self) -> str:
         "A short plain-text report."
@@ -412,12 +413,23 @@ class DemoResult:
                  f"held-out speakers and sentences: clip accuracy {ev.get('clip_accuracy', float('nan')):.3f} "
                  f"({ev.get('clips', 0)} clips), window accuracy {ev.get('window_accuracy', float('nan')):.3f} "
                  f"({ev.get('windows', 0)} windows), clip macro-F1 {ev.get('clip_macro_f1', float('nan')):.3f}",
+                 *self.others_lines(),
                  predictions_line(self.predictions),
                  f"model: {self.store.rstrip('/')}/{self.model}",
                  'plots: ' + ', '.join(str(v) for v in self.plots.values()),
                  'time: ' + ', '.join(f"{k} {v:.0f}s" for k, v in self.seconds.items()),
                  "(synthetic espeak-ng speech: this checks the pipeline, it says nothing about accuracy on native speech)"]
         return '\n'.join(lines)
+    def others_lines(self) -> list:
+        "The encoder head's and zero-shot's lines of the summary."
+        o = self.others
+        if 'skipped' in o: return [f"encoder head and zero-shot: skipped ({o['skipped']})"]
+        out = []
+        if 'encoder' in o: out.append(f"encoder head ({o['encoder']['encoder']}, frozen, + trained head) on the same clips: clip accuracy "
+                                      f"{o['encoder']['clip_accuracy']:.3f}, clip macro-F1 {o['encoder']['clip_macro_f1']:.3f}")
+        if 'zero-shot' in o: out.append(f"zero-shot ({o['zero-shot']['encoder']}'s own language ID, no training) on the same clips: "
+                                        f"clip accuracy {o['zero-shot']['clip_accuracy']:.3f}")
+        return out
     def __str__(self): return self.summary()
 
 # %% ../nbs/10_demo.ipynb #c6f54a92
@@ -431,6 +443,30 @@ def speaker_pools(clips:Iterable[Clip], pools:int=DEMO_POOLS) -> dict:
 
 def _said(clips) -> set: return {s for c in clips for s in SENTENCES.get(c.lang, ()) if s in c.text}
 
+# %% ../nbs/10_demo.ipynb #23ac0c50
+def _encoder_runs(store, splits, langs, mcfg, encoder, workers, say) -> dict:
+    "The encoder head's and zero-shot's figures on the test split, or {'skipped': why} where no encoder weights are found."
+    if encoder is False: return {}
+    try:
+        from langclass.encoders import EncoderConfig
+        ecfg = EncoderConfig().prepare()
+    except Exception as e:  # no faster-whisper, or no weights: the CNN's run stands alone
+        if encoder: raise
+        why = str(e).replace('\n', '; ')
+        say(f"encoder head and zero-shot skipped: {why} (pip install 'langclass[encoder]')")
+        return {'skipped': why}
+    from langclass.model import ModelConfig, train
+    from langclass.infer import predict, zero_shot_model
+    say(f"[4/5] a head on {ecfg.name} embeddings (the encoder frozen), then {ecfg.name}'s own language ID (zero-shot)")
+    hcfg = ModelConfig(seed=mcfg.seed, dense=256, epochs=min(mcfg.epochs, 60), patience=10)
+    lh = train(store, splits=splits, feature_cfg=ecfg, model_cfg=hcfg, name='demo-encoder', workers=workers, augment='none', verbose=0)
+    ev = lh.meta.get('evaluation', {})
+    zs, test = zero_shot_model(langs, num_threads=os.cpu_count() or 1), [c for c in splits['test'] if c.lang in langs]
+    right = sum(predict(zs, store.get_bytes(c.key)).lang == c.lang for c in test)
+    return {'encoder': {'encoder': ecfg.name, 'model': 'models/demo-encoder/', 'clip_accuracy': ev.get('clip_accuracy', float('nan')),
+                        'clip_macro_f1': ev.get('clip_macro_f1', float('nan')), 'clips': ev.get('clips', 0)},
+            'zero-shot': {'encoder': ecfg.name, 'clip_accuracy': right / max(len(test), 1), 'clips': len(test)}}
+
 # %% ../nbs/10_demo.ipynb #970fd5f4
 def run_demo(store=None, # a Store or URI for the pipeline's data; None: `out/store`
              *, small:bool=False, # the reduced corpus (`DEMO_SMALL`) and 2 epochs: a quick check
@@ -443,6 +479,7 @@ def run_demo(store=None, # a Store or URI for the pipeline's data; None: `out/st
              model_cfg=None, # a `ModelConfig` (None: `ModelConfig(seed=seed, **DEMO_MODEL)`)
              langs:Iterable[str]=DEFAULT_LANGS, # languages of the corpus
              augment='default', # waveform augmentation in training (a `langclass.augment.chain_from_spec` string, or 'none')
+             encoder:bool|None=None, # also train a head on Whisper-base embeddings and score zero-shot (None: where the weights are found)
              rate:float=200.0, # requests per second to the (local) replica
              workers:int|None=None, # processes for corpus and features (None: up to the cores)
              progress:bool=True, # progress bars
@@ -496,6 +533,8 @@ def run_demo(store=None, # a Store or URI for the pipeline's data; None: `out/st
     lm = train(store, splits=splits, feature_cfg=fcfg, model_cfg=mcfg, name='demo', workers=workers, augment=augment,
                verbose=int(verbose))
     lap('train+evaluate')
+    others = _encoder_runs(store, splits, langs, mcfg, encoder, workers, say)
+    if others and 'skipped' not in others: lap('encoder+zero-shot')
     plots = {}
     for k, png in lm.figures.items(): plots[k.rsplit('.', 1)[0]] = atomic_write(out/k, png)
     import matplotlib.pyplot as plt
@@ -513,7 +552,7 @@ def run_demo(store=None, # a Store or URI for the pipeline's data; None: `out/st
     res = DemoResult(out, store.uri, f"models/demo/", corpus, len(clips), len({(c.lang, c.speaker_id) for c in clips}),
                      {k: {'clips': len(v), 'speakers': len({(c.lang, c.speaker_id) for c in v})} for k, v in splits.items()},
                      shared, lm.meta.get('evaluation', {}), predictions, plots, T,
-                     {'crawl': str(crep), 'download': str(drep)})
+                     {'crawl': str(crep), 'download': str(drep)}, others)
     summary = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(res).items()}
     summary['plots'] = {k: str(v) for k, v in plots.items()}
     atomic_write(out/'summary.json', json.dumps(summary, indent=1, default=str))

@@ -190,9 +190,10 @@ def _worker_store(uri:str, endpoint_url:str|None) -> Store:
     "The store in a Ray worker, opened once per process; credentials from the worker's own boto3 chain."
     return open_store(uri, **({'endpoint_url': endpoint_url} if endpoint_url else {}))
 
-def _featurize_batch(batch:dict, *, uri:str, endpoint_url:str|None, cfg_json:str) -> dict:
-    "A Ray Data task: featurize the clips of `batch` (ids and audio keys), write their features, return one status per clip."
-    store, cfg = _worker_store(uri, endpoint_url), FeatureConfig.from_dict(json.loads(cfg_json))
+def _featurize_batch(batch:dict, *, uri:str, endpoint_url:str|None, cfg_json:str, kind:str='logmel') -> dict:
+    "A Ray Data task: featurize the clips of `batch` (ids and audio keys) with any extractor, write their features, return one status per clip."
+    if kind == 'encoder': import langclass.encoders  # noqa: F401 (registers the extractor; its weights are found on this node)
+    store, cfg = _worker_store(uri, endpoint_url), F.extractor_config(json.loads(cfg_json), kind)
     errors, windows = [], []
     with F._one_thread():
         for clip_id, key in zip(batch['clip_id'], batch['key']):
@@ -207,12 +208,12 @@ def _featurize_batch(batch:dict, *, uri:str, endpoint_url:str|None, cfg_json:str
 
 def _n_windows(npz:bytes) -> int:
     import io
-    with np.load(io.BytesIO(npz)) as z: return int(z['padded'].shape[0])
+    with np.load(io.BytesIO(npz)) as z: return int(z['features'].shape[0])  # windows, or embeddings (one per clip)
 
 # %% ../nbs/13_distributed.ipynb #ff550d53
 def featurize_ray(store:Store|str, # where the audio is read and the features written (every node must reach it)
                   clips:Iterable[Clip], # the clips to featurize
-                  cfg:FeatureConfig=FeatureConfig(),
+                  cfg:FeatureConfig=FeatureConfig(), # or any extractor config (`langclass.features.EXTRACTORS`), e.g. an `EncoderConfig`
                   *,
                   address:str|None=None, # the Ray cluster (see `connect`)
                   endpoint_url:str|None=None, # S3 endpoint for the workers (None: their `$AWS_ENDPOINT_URL` or AWS)
@@ -224,6 +225,7 @@ def featurize_ray(store:Store|str, # where the audio is read and the features wr
     "`featurize_catalog` on a Ray cluster: the same feature files at the same keys; a report of computed/cached/failed."
     t0 = time.perf_counter()
     store = open_store(store, **({'endpoint_url': endpoint_url} if endpoint_url and str(store).startswith('s3://') else {}))
+    cfg = cfg.prepare()  # an encoder's weights hash is part of the key: resolved here, checked on every node
     clips, todo, done, report = F._report_start(store, clips, cfg, windows=0, tasks=0)
     if todo:
         connect(address)
@@ -235,7 +237,7 @@ def featurize_ray(store:Store|str, # where the audio is read and the features wr
         ds = ray.data.from_items(rows, override_num_blocks=n_tasks).map_batches(
             _featurize_batch, batch_size=max(1, clips_per_task), num_cpus=cpus_per_task, zero_copy_batch=False,  # Ray Data
             # reruns a task whose worker or node died; boto3 retries each S3 request (S3Store's retry policy)
-            fn_kwargs=dict(uri=uri, endpoint_url=endpoint_url, cfg_json=json.dumps(cfg.to_dict(), sort_keys=True)))
+            fn_kwargs=dict(uri=uri, endpoint_url=endpoint_url, cfg_json=json.dumps(cfg.to_dict(), sort_keys=True), kind=cfg.extractor))
         n = 0
         with tqdm(total=len(todo), desc=f'features {cfg.hash} (ray)', disable=not progress, unit='clip') as bar:
             for b in ds.iter_batches(batch_size=None, batch_format='numpy', prefetch_batches=0):

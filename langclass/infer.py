@@ -17,7 +17,7 @@ from .artifact import EXPORT_FILE, Runner, artifact_location, model_file, read_c
 from . import encoders as E
 
 # %% auto #0
-__all__ = ['InferModel', 'load_model', 'load_waveform', 'Prediction', 'predict', 'predict_many']
+__all__ = ['InferModel', 'load_model', 'load_waveform', 'Prediction', 'predict', 'predict_many', 'zero_shot_model']
 
 # %% ../nbs/11_infer.ipynb #63943fcd
 @dataclass
@@ -220,3 +220,16 @@ def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
         for (i, y, speech, _), pr in zip(todo, np.split(probs, np.cumsum([len(x) for *_, x in todo])[:-1])):
             out[i] = _result(m, pr, y, speech, threshold, {})
     return out
+
+# %% ../nbs/11_infer.ipynb #b5ea14e0
+def zero_shot_model(langs:Iterable[str], # the languages to choose from (registry codes)
+                    cfg:E.EncoderConfig|None=None, # which Whisper (default `EncoderConfig()`: whisper-base)
+                    *, num_threads:int=1, # threads per call
+                   ) -> InferModel:
+    "A model with no training: Whisper's own language detection restricted to `langs`, for `predict` and `serve`."
+    from langclass.core import lang_code
+    langs = tuple(dict.fromkeys(lang_code(l) for l in langs))
+    if len(langs) < 2: raise ValueError(f"zero-shot needs at least 2 languages to choose from, got {list(langs)}")
+    enc = E.get_encoder((cfg or E.EncoderConfig()).prepare(), threads=num_threads)
+    for l in langs: E.whisper_token(l)
+    return InferModel(None, langs, FeatureConfig(), 'zero-shot', f'whisper {enc.cfg.name}', {'langs': list(langs)}, encoder=enc, zero_shot=True)

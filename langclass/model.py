@@ -366,7 +366,7 @@ def _augmenter(augment):
     from langclass.augment import chain_from_spec
     return chain_from_spec(str(augment))
 
-# %% ../nbs/09_model.ipynb #8a0fc866
+# %% ../nbs/09_model.ipynb #cd1894cf
 def _embedding_arrays(store:Store, clips:Sequence[Clip], cfg:EncoderConfig) -> tuple:
     "`(X [rows, dim], clip index of each row)`: the cached embeddings of `clips` under `cfg` (one row, or `copies`, per clip)."
     xs = [F.load_features(store, c.clip_id, cfg) for c in clips]
