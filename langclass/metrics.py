@@ -430,7 +430,81 @@ def resampling_groups(sources:Sequence[str]|None=None, # source of each clip
     if speakers is None: return None
     return np.array([f"speaker:{s}" if s else f"clip:{i}" for i, s in enumerate(speakers)])
 
+# %% ../nbs/08c_metrics.ipynb #383011a2
+_REPORT_FIGURES = ('accuracy', 'macro_recall', 'macro_f1', 'cavg', 'pairwise_eer', 'ece')
+
+def _weighted_figures(p:np.ndarray, y:np.ndarray, C:np.ndarray, *, p_target:float, c_miss:float, c_fa:float, bins:int) -> np.ndarray:
+    "`_REPORT_FIGURES` [n_rows, 6] of clips weighted by each row of `C` [n_rows, n_clips] (times each clip is drawn): all rows at once."
+    n, k = p.shape
+    known = (y >= 0).astype(float)
+    Y = np.eye(k)[np.maximum(y, 0)] * known[:, None]
+    pred = p.argmax(1)
+    hit = (pred == y).astype(float)
+    D = detection_llrs(p) >= np.log(c_fa * (1 - p_target) / (c_miss * p_target))  # accepted at the Bayes threshold
+    conf = p.max(1); b = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    B = np.eye(bins)[b] * known[:, None]
+    X = np.hstack([known[:, None], (hit * known)[:, None], Y, Y * hit[:, None], np.eye(k)[pred] * known[:, None], Y * ~D,
+                   (Y[:, :, None] * D[:, None, :]).reshape(n, k * k), B, B * conf[:, None], B * hit[:, None]])
+    S = C @ X
+    cut = np.cumsum([1, 1, k, k, k, k, k * k, bins, bins])
+    n_all, n_hit, N, TP, NP, MISS, FA, NB, SC, SH = np.split(S, cut, axis=1)
+    out = np.full((len(C), len(_REPORT_FIGURES)), np.nan)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        out[:, 0] = n_hit[:, 0] / n_all[:, 0]
+        pres = N > 0
+        out[:, 1] = np.where(pres, TP / N, 0).sum(1) / pres.sum(1)
+        out[:, 2] = np.where(pres, 2 * TP / (N + NP), 0).sum(1) / pres.sum(1)
+        nl = pres.sum(1)
+        p_non = (1 - p_target) / np.maximum(nl - 1, 1)
+        miss = np.where(pres, MISS / N, 0)
+        fa = FA.reshape(-1, k, k) / N[:, :, None]  # [row, N (true), T (target)]: P_fa(T, N)
+        fa = np.where(pres[:, :, None] & pres[:, None, :] & ~np.eye(k, dtype=bool), fa, 0).sum(1)  # summed over N ≠ T
+        cost = (c_miss * p_target * miss + c_fa * p_non[:, None] * fa).sum(1) / nl
+        out[:, 3] = np.where(nl >= 2, cost, np.nan)
+        out[:, 5] = np.abs(SH - SC).sum(1) / NB.sum(1)
+    out[:, 4] = _weighted_pairwise_eer(p, y, C)
+    return out
+
+def _weighted_pairwise_eer(p, y, C):
+    "Mean pairwise EER (as `pairwise_eer`) of every row of clip weights `C`; pairs absent from a row are left out."
+    k = p.shape[1]
+    with np.errstate(divide='ignore'): lp = np.log(p)
+    eers = []
+    for a in range(k):
+        for b in range(a + 1, k):
+            m = np.flatnonzero((y == a) | (y == b))
+            if not ((y == a).any() and (y == b).any()): continue
+            with np.errstate(invalid='ignore'): s = np.nan_to_num(lp[m, a] - lp[m, b], nan=0.0)
+            o = np.argsort(s, kind='stable')
+            s, t = s[o], (y[m] == a)[o]
+            first = np.searchsorted(s, np.unique(s), 'left')
+            W = C[:, m[o]]
+            ct = np.concatenate([np.zeros((len(W), 1)), np.cumsum(W * t, 1)], 1)
+            cn = np.concatenate([np.zeros((len(W), 1)), np.cumsum(W * ~t, 1)], 1)
+            n_t, n_n = ct[:, -1:], cn[:, -1:]
+            with np.errstate(invalid='ignore', divide='ignore'):
+                pm = np.hstack([ct[:, first] / n_t, np.ones((len(W), 1))])
+                pf = np.hstack([1 - cn[:, first] / n_n, np.zeros((len(W), 1))])
+            d = pm - pf
+            j = np.argmax(d >= 0, axis=1); r = np.arange(len(W))
+            jm = np.maximum(j - 1, 0)
+            with np.errstate(invalid='ignore', divide='ignore'):
+                a_ = -d[r, jm] / (d[r, j] - d[r, jm])
+                e = np.where((j == 0) | (d[r, j] == 0), pm[r, j], pm[r, jm] + a_ * (pm[r, j] - pm[r, jm]))
+            eers.append(np.where((n_t[:, 0] > 0) & (n_n[:, 0] > 0), e, np.nan))
+    if not eers: return np.full(len(C), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # a row with no pair: NaN
+        return np.nanmean(np.array(eers), 0)
+
 # %% ../nbs/08c_metrics.ipynb #ce72b882
+def _group_index(groups, n:int) -> np.ndarray:
+    "Each clip's group as an integer 0..n_groups-1 (each clip its own group when `groups` is None)."
+    if groups is None: return np.arange(n)
+    groups = np.asarray(groups)
+    if groups.shape != (n,): raise ValueError(f"groups must hold one group per clip: shape {groups.shape}, {n} clips")
+    return np.unique(groups.astype(str), return_inverse=True)[1].ravel()
+
 def lid_report(probs:np.ndarray, # posteriors [n_clips, n_langs]
                y:np.ndarray, # labels [n_clips]; -1 clips are left out
                langs:Sequence[str], # language codes, in the column order of probs
@@ -440,15 +514,27 @@ def lid_report(probs:np.ndarray, # posteriors [n_clips, n_langs]
                seed:int|np.random.Generator=0, # seed or numpy Generator
                alpha:float=0.05, # 1 - coverage of the intervals
                p_target:float=0.5, # C_avg's target prior
+               c_miss:float=1.0, # C_avg's cost of a miss
+               c_fa:float=1.0, # C_avg's cost of a false alarm
+               bins:int=10, # ECE's confidence bins
               ) -> dict[str, tuple[float, float, float]]:
-    "{figure: (estimate, lo, hi)} for accuracy, macro recall, C_avg and mean pairwise EER."
+    "{figure: (estimate, lo, hi)} for accuracy, macro recall, macro F1, C_avg, mean pairwise EER and ECE, all from the same resamples of whole groups."
     p, y = check_probs(probs, y)
     if len(langs) != p.shape[1]: raise ValueError(f"{len(langs)} langs for {p.shape[1]} columns of probs")
-    def safe(f, *a, **kw):
-        try: return f(*a, **kw)
-        except ValueError: return np.nan  # a resample without two languages
-    def stats(i): return np.array([accuracy(p[i], y[i]), macro_recall(p[i], y[i]),
-                                   safe(cavg, p[i], y[i], p_target=p_target), pairwise_eer(p[i], y[i])])
-    est, lo, hi = bootstrap_ci(stats, len(y), groups=groups, n_boot=n_boot, seed=seed, alpha=alpha)
-    names = ('accuracy', 'macro_recall', 'cavg', 'pairwise_eer')
-    return {k: (float(e), float(l), float(h)) for k, e, l, h in zip(names, est, lo, hi)}
+    if not 0 < alpha < 1: raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if n_boot < 1: raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    _cost_check(p_target, c_miss, c_fa, 0.0)
+    kw = dict(p_target=p_target, c_miss=c_miss, c_fa=c_fa, bins=bins)
+    n, g, rng = len(y), _group_index(groups, len(y)), np.random.default_rng(seed)
+    n_groups = int(g.max()) + 1
+    est = _weighted_figures(p, y, np.ones((1, n)), **kw)[0]
+    reps, step = [], max(1, min(n_boot, 4_000_000 // max(n, 1)))  # resamples at once: memory stays bounded
+    for start in range(0, n_boot, step):
+        m = min(step, n_boot - start)
+        draws = rng.integers(0, n_groups, (m, n_groups))
+        counts = np.zeros((m, n_groups)); np.add.at(counts, (np.repeat(np.arange(m), n_groups), draws.ravel()), 1)
+        reps.append(_weighted_figures(p, y, counts[:, g], **kw))  # every clip of a group as often as its group
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # a figure NaN in every resample: a NaN interval
+        lo, hi = np.nanquantile(np.concatenate(reps), [alpha / 2, 1 - alpha / 2], axis=0)
+    return {k: (float(e), float(l), float(h)) for k, e, l, h in zip(_REPORT_FIGURES, est, lo, hi)}
