@@ -17,7 +17,8 @@ from .artifact import EXPORT_FILE, Runner, artifact_location, model_file, read_c
 from . import encoders as E
 
 # %% auto #0
-__all__ = ['InferModel', 'load_model', 'load_waveform', 'Prediction', 'predict', 'predict_many', 'zero_shot_model']
+__all__ = ['ZERO_SHOT_OPEN_SET', 'InferModel', 'load_model', 'load_waveform', 'Prediction', 'predict', 'predict_many',
+           'zero_shot_model']
 
 # %% ../nbs/11_infer.ipynb #63943fcd
 @dataclass
@@ -31,6 +32,10 @@ class InferModel:
     config: dict = field(default_factory=dict, repr=False)  # the artifact's config.json
     encoder: E.Encoder|None = None  # the pretrained encoder whose embeddings the head reads (or that detects, zero-shot)
     zero_shot: bool = False  # Whisper's own language detection over `langs`: no head
+    @property
+    def temperature(self) -> float: return float(self.config.get('temperature') or 1.0)  # fit on validation clips by `train`
+    @property
+    def open_set_threshold(self) -> float|None: return self.config.get('open_set_threshold')  # top calibrated probability below it: unknown
     @property
     def kind(self) -> str: return 'zero-shot' if self.zero_shot else 'encoder' if self.encoder else 'cnn'
     def __repr__(self):
@@ -84,10 +89,12 @@ def load_waveform(src, # path, http(s) URL, bytes, file object, or waveform arra
 
 # %% ../nbs/11_infer.ipynb #23afa502
 class Prediction(list):
-    "Languages sorted by probability: a list of `(lang, prob)`; `.low_confidence` below the threshold, `.no_speech` (and empty) for silence, `.timeline` per window."
+    "Languages sorted by (calibrated) probability: a list of `(lang, prob)`; `.low_confidence` below the threshold, `.unknown` below the model's open-set threshold (none of its languages), `.no_speech` (and empty) for silence, `.timeline` per window."
     def __init__(self, pairs, *, low_confidence:bool, threshold:float, n_windows:int, duration:float,
-                 no_speech:bool=False, speech:float|None=None, timeline:list|None=None, timings:dict|None=None):
+                 no_speech:bool=False, speech:float|None=None, timeline:list|None=None, timings:dict|None=None,
+                 unknown:bool=False, open_set_threshold:float|None=None):
         super().__init__(pairs)
+        self.unknown, self.open_set_threshold = unknown, open_set_threshold  # "none of the known languages", and the threshold used
         self.low_confidence, self.threshold, self.n_windows, self.duration = low_confidence, threshold, n_windows, duration
         self.no_speech, self.speech = no_speech, speech  # speech: seconds of sound above the silence threshold
         self.timeline = timeline or []  # per window: {'start', 'end' (s), 'lang', 'prob', 'probs': {lang: p}}
@@ -101,12 +108,13 @@ class Prediction(list):
         return {'lang': self.lang, 'prob': round(self.prob, 4),
                 'languages': [{'lang': l, 'prob': round(p, 4)} for l, p in self],
                 'low_confidence': bool(self.low_confidence), 'no_speech': bool(self.no_speech), 'threshold': self.threshold,
+                'unknown': bool(self.unknown), 'open_set_threshold': self.open_set_threshold,
                 'duration': round(self.duration, 3), 'speech_seconds': round(self.speech or 0.0, 3), 'windows': self.n_windows,
                 'timeline': self.timeline, 'timings_ms': {k: round(v, 2) for k, v in self.timings.items()}}
     def __repr__(self):
         if self.no_speech: return f"Prediction(no speech: {self.speech or 0:.2f} s of sound in {self.duration:.2f}s)"
         top = ', '.join(f"{l} {p:.3f}" for l, p in self[:3])
-        return f"Prediction({top}{', low confidence' if self.low_confidence else ''}; {self.n_windows} window(s), {self.duration:.1f}s)"
+        return f"Prediction({top}{', low confidence' if self.low_confidence else ''}{', none of these (unknown)' if self.unknown else ''}; {self.n_windows} window(s), {self.duration:.1f}s)"
 
 # %% ../nbs/11_infer.ipynb #97639b4f
 def _window_spans(n:int, k:int, cfg:FeatureConfig) -> list[tuple[float, float]]:
@@ -153,13 +161,23 @@ def _probs(m:InferModel, y:np.ndarray, timings:dict) -> tuple:
     timings.update(features=(t1 - t0) * 1e3, model=(time.perf_counter() - t1) * 1e3)
     return None, P, None
 
-def _result(m, probs, y, speech, threshold, timings, clip=None, spans=None):
-    mean = probs.mean(0) if clip is None else clip
+def _temper(p:np.ndarray, T:float) -> np.ndarray:
+    "Probabilities `p` [n, k] recalibrated by temperature `T`: softmax(log p / T) (as `langclass.metrics.apply_temperature`)."
+    if T == 1: return p
+    z = np.log(np.clip(np.asarray(p, np.float64), 1e-30, None)) / T
+    z = np.exp(z - z.max(1, keepdims=True))
+    return (z / z.sum(1, keepdims=True)).astype(np.float32)
+
+def _result(m, probs, y, speech, threshold, timings, clip=None, spans=None, open_set=None):
+    T = m.temperature
+    mean = _temper((probs.mean(0) if clip is None else clip)[None], T)[0]  # windows averaged, then calibrated (as `evaluate`)
     order = np.argsort(-mean, kind='stable')
     pairs = [(m.langs[i], float(mean[i])) for i in order]
+    tau = m.open_set_threshold if open_set is None else (None if open_set is False else float(open_set))
     return Prediction(pairs, low_confidence=bool(pairs[0][1] < threshold), threshold=threshold, n_windows=len(probs),
                       duration=len(y) / m.feature_cfg.sr, speech=speech, timings=timings,
-                      timeline=_timeline(probs, spans or _window_spans(len(y), len(probs), m.feature_cfg), m.langs))
+                      unknown=bool(tau is not None and pairs[0][1] < tau), open_set_threshold=tau,
+                      timeline=_timeline(_temper(probs, T), spans or _window_spans(len(y), len(probs), m.feature_cfg), m.langs))
 
 def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
@@ -171,8 +189,9 @@ def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifac
             min_speech:float=MIN_SPEECH, # seconds of sound (above `silence_db`) needed for a language; less: `no_speech`
             silence_db:float=SILENCE_DB, # dBFS (RMS of 20 ms frames) below which the input is silence
             vad:bool|None=None, # judge speech by the Silero VAD, not by level (None: as the model's encoder config says)
+            open_set:float|bool|None=None, # flag `unknown` below this top calibrated probability; None: the model's threshold; False: never
            ) -> Prediction:
-    "Languages of `src` sorted by probability (windows averaged), with low-confidence and no-speech flags and a per-window timeline."
+    "Languages of `src` sorted by calibrated probability (windows averaged), with low-confidence, unknown-language and no-speech flags and a per-window timeline."
     m = _as_infer(model)
     cfg, t0 = m.feature_cfg, time.perf_counter()
     y = load_waveform(src, replace(cfg, audio_norm=None), src_sr=sr, timeout=timeout, max_bytes=max_bytes)  # level as recorded
@@ -183,7 +202,7 @@ def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifac
     speech, silent = _silent(y, cfg.sr, threshold, min_speech, silence_db, timings, vad)
     if silent is not None: return silent  # silence, hiss or a blip: no language is given to it
     clip, probs, spans = _probs(m, y, timings)
-    return _result(m, probs, y, speech, threshold, timings, clip, spans)
+    return _result(m, probs, y, speech, threshold, timings, clip, spans, open_set)
 
 # %% ../nbs/11_infer.ipynb #30af970c
 def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
@@ -192,13 +211,14 @@ def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
                  min_speech:float=MIN_SPEECH, # seconds of sound needed for a language
                  silence_db:float=SILENCE_DB, # dBFS below which the input is silence
                  errors:str='raise', # 'raise', or 'return': an input that fails gives its exception in its place
+                 open_set:float|bool|None=None, # flag `unknown` below this top calibrated probability; None: the model's; False: never
                 ) -> list:
     "`predict` of every input, with the windows of all inputs run through the CNN together (an encoder model: one at a time)."
     m = _as_infer(model)
     if m.encoder is not None:
         out = []
         for src in srcs:
-            try: out.append(predict(m, src, threshold=threshold, min_speech=min_speech, silence_db=silence_db))
+            try: out.append(predict(m, src, threshold=threshold, min_speech=min_speech, silence_db=silence_db, open_set=open_set))
             except Exception as e:
                 if errors == 'raise': raise
                 out.append(e)
@@ -218,13 +238,16 @@ def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
     if todo:
         probs = m.runner(np.concatenate([x for *_, x in todo]))
         for (i, y, speech, _), pr in zip(todo, np.split(probs, np.cumsum([len(x) for *_, x in todo])[:-1])):
-            out[i] = _result(m, pr, y, speech, threshold, {})
+            out[i] = _result(m, pr, y, speech, threshold, {}, open_set=open_set)
     return out
 
-# %% ../nbs/11_infer.ipynb #b5ea14e0
+# %% ../nbs/11_infer.ipynb #db55e53a
+ZERO_SHOT_OPEN_SET = 0.5  # zero-shot has no validation clips to choose a threshold on: this fixed one (`bench/bench_eval.py` measures it)
+
 def zero_shot_model(langs:Iterable[str], # the languages to choose from (registry codes)
                     cfg:E.EncoderConfig|None=None, # which Whisper (default `EncoderConfig()`: whisper-base)
                     *, num_threads:int=1, # threads per call
+                    open_set_threshold:float|None=ZERO_SHOT_OPEN_SET, # "none of these" below this top probability; None: never
                    ) -> InferModel:
     "A model with no training: Whisper's own language detection restricted to `langs`, for `predict` and `serve`."
     from langclass.core import lang_code
@@ -232,4 +255,4 @@ def zero_shot_model(langs:Iterable[str], # the languages to choose from (registr
     if len(langs) < 2: raise ValueError(f"zero-shot needs at least 2 languages to choose from, got {list(langs)}")
     enc = E.get_encoder((cfg or E.EncoderConfig()).prepare(), threads=num_threads)
     for l in langs: E.whisper_token(l)
-    return InferModel(None, langs, FeatureConfig(), 'zero-shot', f'whisper {enc.cfg.name}', {'langs': list(langs)}, encoder=enc, zero_shot=True)
+    return InferModel(None, langs, FeatureConfig(), 'zero-shot', f'whisper {enc.cfg.name}', {'langs': list(langs), 'open_set_threshold': open_set_threshold}, encoder=enc, zero_shot=True)

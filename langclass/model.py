@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 from fastcore.meta import delegates
+from fastcore.basics import patch
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from .core import Clip, Config, TF_CHATTER, filter_stderr, lang_code, usable_clips as _usable
 from .store import Store, open_store, read_store_catalog
@@ -21,13 +22,16 @@ from . import features as F
 from .features import FeatureConfig
 from .encoders import EncoderConfig, get_encoder
 from .artifact import EXPORT_FILE, Runner, artifact_location, list_models, model_file, read_config, reexport_hint, save_artifact  # noqa: F401 (list_models: for callers of this module)
+from . import metrics as lidm  # C_avg, EER, DET, calibration, open set, bootstrap (NumPy only)
 from . import infer as _I  # the TensorFlow-free predict (which imports nothing of this module)
 
 # %% auto #0
-__all__ = ['SPLITS', 'ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'speaker_group', 'SplitSummary',
-           'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history', 'train',
-           'Evaluation', 'evaluate', 'plot_confusion', 'export_litert', 'save_model', 'export_model',
-           'check_feature_config', 'load_model', 'predict']
+__all__ = ['SPLITS', 'LID_COSTS', 'ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'speaker_group',
+           'SplitSummary', 'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history',
+           'train', 'Evaluation', 'evaluate', 'calibrate', 'plot_confusion', 'plot_detection', 'plot_calibration',
+           'write_report', 'evaluate_audio', 'Comparison', 'compare', 'DurationReport', 'evaluate_durations',
+           'export_litert', 'save_model', 'export_model', 'check_feature_config', 'load_model', 'infer_model',
+           'predict']
 
 # %% ../nbs/09_model.ipynb #39b4aadd
 with filter_stderr(TF_CHATTER):  # TensorFlow's start-up lines (langclass.core)
@@ -267,6 +271,8 @@ class LangModel:
     meta: dict = field(default_factory=dict)  # split summary, evaluation, timings, versions
     figures: dict = field(default_factory=dict)  # name -> PNG bytes (training curves, confusion matrix)
     splits: dict = field(default_factory=dict)  # {'train','val','test'} -> clip ids it was trained/evaluated on
+    temperature: float = 1.0  # divides the log clip probabilities (`calibrate`, on validation clips; 1: none)
+    open_set_threshold: float|None = None  # a top calibrated probability below this: "none of the known languages"
     def __repr__(self):
         return (f"LangModel(langs={list(self.langs)}, params={self.model.count_params():,}, "
                 f"features={self.feature_cfg.hash}, model={self.model_cfg.hash})")
@@ -366,7 +372,7 @@ def _augmenter(augment):
     from langclass.augment import chain_from_spec
     return chain_from_spec(str(augment))
 
-# %% ../nbs/09_model.ipynb #cd1894cf
+# %% ../nbs/09_model.ipynb #f830a0b2
 def _embedding_arrays(store:Store, clips:Sequence[Clip], cfg:EncoderConfig) -> tuple:
     "`(X [rows, dim], clip index of each row)`: the cached embeddings of `clips` under `cfg` (one row, or `copies`, per clip)."
     xs = [F.load_features(store, c.clip_id, cfg) for c in clips]
@@ -496,6 +502,7 @@ def train(store:Store|str, # where the audio, features and the model artifact li
                          'versions': {'tensorflow': tf.__version__, 'keras': keras.__version__}})
     lm.splits = {s: [c.clip_id for c in v] for s, v in (('train', tr), ('val', va), ('test', te))}
     lm.figures['history.png'] = _png(_plot_history(history))
+    if va_l: calibrate(lm, store, va_l, workers=workers)  # temperature and open-set threshold, on the validation clips
     te_l = [c for c in te if c.lang in langs]
     if te_l:
         ev = evaluate(lm, store, te_l, workers=workers)
@@ -543,6 +550,13 @@ class Evaluation:
     window_pred: np.ndarray  # [n_windows]
     sources: list  # source of each clip
     skipped: list = field(default_factory=list)  # clip ids not scored: language unknown to the model, or features failed
+    speakers: list = field(default_factory=list)  # speaker id of each clip ('' when unknown): the bootstrap unit where there is one source
+    temperature: float = 1.0  # the temperature applied to `clip_probs` (1: the network's own probabilities)
+    open_set_threshold: float|None = None  # "none of these" below this top (calibrated) probability; None: no open set
+    unknown_ids: list = field(default_factory=list)  # clips of languages the model does not know, scored as "none of these" trials
+    unknown_probs: np.ndarray|None = None  # [n_unknown, n_langs] their (calibrated) probabilities
+    n_boot: int = 1000  # bootstrap resamples behind every interval
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # figures computed once
 
     @property
     def clip_pred(self): return self.clip_probs.argmax(1)
@@ -598,7 +612,8 @@ class Evaluation:
              'clip_accuracy': self.clip_accuracy, 'clip_macro_f1': self.clip_macro_f1, 'macro_accuracy': self.macro_accuracy,
              'window_accuracy': self.window_accuracy, 'window_macro_f1': self.window_macro_f1,
              'per_language': self.per_language, 'per_source': self.per_source, 'per_language_source': self.per_language_source,
-             'confusion': self.confusion.tolist(), 'confused_pairs': self.confused_pairs(), 'skipped': len(self.skipped)}
+             'confusion': self.confusion.tolist(), 'confused_pairs': self.confused_pairs(), 'skipped': len(self.skipped),
+             **self.detection_dict()}
         if clips:
             d['per_clip'] = [{'clip_id': c, 'lang': self.langs[int(t)], 'source': s, 'predicted': self.langs[int(p.argmax())],
                               'probs': {l: round(float(x), 5) for l, x in zip(self.langs, p)}}
@@ -606,25 +621,102 @@ class Evaluation:
         return d
     def summary(self, markdown:bool=False) -> str:
         "A short report: plain aligned text (a terminal), or Markdown (`markdown=True`, what a notebook shows)."
-        lang_rows = [(l, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v['support']) for l, v in self.per_language.items()]
+        eers = self.lang_eers
+        lang_rows = [(l, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", f"{eers[l]:.3f}", v['support']) for l, v in self.per_language.items()]
+        ci = self.intervals()
         src_rows = [(l, k or '(none)', v['clips'], f"{v['accuracy']:.3f}") for l, d in self.per_language_source.items() for k, v in d.items()]
         head = (f"{len(self.clip_ids)} clips, {len(self.window_true)} windows")
-        figs = (f"clip accuracy {self.clip_accuracy:.3f}, macro-F1 {self.clip_macro_f1:.3f}; "
+        figs = (f"clip accuracy {_ci(ci['accuracy'])}, macro-F1 {_ci(ci['macro_f1'])}; "
                 f"window accuracy {self.window_accuracy:.3f}, macro-F1 {self.window_macro_f1:.3f}")
         by_src = f"Accuracy per language × source (macro over sources, then languages: {self.macro_accuracy:.3f}):"
         if markdown:
             md = lambda h, rows, al: '\n'.join(['| ' + ' | '.join(h) + ' |', '|' + '|'.join(al) + '|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows])
-            s = [f"**{head}**: {figs}", '', md(('language', 'precision', 'recall', 'F1', 'clips'), [(l, *r) for l, *r in lang_rows], ('---', '---:', '---:', '---:', '---:')),
-                 '', by_src, '', md(('language', 'source', 'clips', 'accuracy'), src_rows, ('---', '---', '---:', '---:'))]
+            s = [f"**{head}**: {figs}", '', md(('language', 'precision', 'recall', 'F1', 'EER', 'clips'), lang_rows, ('---',) + ('---:',) * 5),
+                 '', by_src, '', md(('language', 'source', 'clips', 'accuracy'), src_rows, ('---', '---', '---:', '---:')),
+                 '', self._detection_head(), '', md(('figure', 'value', '95 % interval'), self._detection_rows(), ('---', '---:', '---:'))]
         else:
-            s = [f"{head}: {figs}", '', _text_table(('language', 'precision', 'recall', 'F1', 'clips'), lang_rows, {1, 2, 3, 4}),
-                 '', by_src, '', _text_table(('language', 'source', 'clips', 'accuracy'), src_rows, {2, 3})]
+            s = [f"{head}: {figs}", '', _text_table(('language', 'precision', 'recall', 'F1', 'EER', 'clips'), lang_rows, {1, 2, 3, 4, 5}),
+                 '', by_src, '', _text_table(('language', 'source', 'clips', 'accuracy'), src_rows, {2, 3}),
+                 '', self._detection_head(), '', _text_table(('figure', 'value', '95 % interval'), self._detection_rows(), {1, 2})]
         pairs = self.confused_pairs()
         if pairs: s += ['', 'Most confused (true → predicted): ' + ', '.join(f"{a}→{b} ({n})" for a, b, n in pairs)]
+        if self.open_set: s += ['', self._open_set_line()]
         if self.skipped: s += ['', f"{len(self.skipped)} clip(s) skipped (language unknown to the model, or no features)"]
         return '\n'.join(s)
     def __str__(self): return self.summary()
     def _repr_markdown_(self): return self.summary(markdown=True)
+
+# %% ../nbs/09_model.ipynb #38503314
+LID_COSTS = dict(p_target=0.5, c_miss=1.0, c_fa=1.0)  # NIST LRE C_avg parameters of every report (LRE 2017's primary adds p_target=0.1)
+
+def _ci(v:tuple, pct:bool=False) -> str:
+    "`(estimate, lo, hi)` as 'e [lo, hi]'."
+    f = (lambda x: f"{100*x:.1f} %") if pct else (lambda x: f"{x:.3f}")
+    return f"{f(v[0])} [{f(v[1])}, {f(v[2])}]"
+
+def _num(x): return None if x is None or not np.isfinite(x) else float(x)
+
+@patch(as_prop=True)
+def resampling(self:Evaluation) -> tuple:
+    "`(unit, groups)`: the bootstrap resamples whole sources where there are 2+, else speakers (a clip without one alone), else clips."
+    g = lidm.resampling_groups(self.sources, self.speakers or None)
+    unit = 'clip' if g is None else 'source' if len(set(self.sources)) >= 2 else 'speaker'
+    return unit, g
+
+@patch
+def intervals(self:Evaluation) -> dict:
+    "{figure: (estimate, lo, hi)} of whole clips: accuracy, macro recall, macro F1, C_avg (`LID_COSTS`), mean pairwise EER, ECE; 95 % bootstrap intervals (computed once)."
+    if 'lid' not in self._cache:
+        self._cache['lid'] = lidm.lid_report(self.clip_probs, self.clip_true, self.langs, self.resampling[1], n_boot=self.n_boot, **LID_COSTS)
+    return self._cache['lid']
+
+@patch(as_prop=True)
+def lang_eers(self:Evaluation) -> dict:
+    "{lang: one-vs-rest EER} of whole clips, from the detection llrs."
+    return lidm.lang_eers(self.clip_probs, self.clip_true, self.langs)
+
+# %% ../nbs/09_model.ipynb #2e0b45c0
+@patch(as_prop=True)
+def open_set(self:Evaluation) -> dict|None:
+    "With a threshold: the share of known-language clips rejected (false rejects) and, where scored, of unknown-language clips rejected."
+    if self.open_set_threshold is None: return None
+    t = self.open_set_threshold
+    out = {'threshold': float(t), 'rule': 'top calibrated probability', 'known_clips': len(self.clip_ids),
+           'false_reject': float((self.clip_probs.max(1) < t).mean()), 'unknown_clips': len(self.unknown_ids), 'unknown_rejected': None}
+    if self.unknown_ids: out['unknown_rejected'] = float((self.unknown_probs.max(1) < t).mean())
+    return out
+
+@patch
+def _open_set_line(self:Evaluation) -> str:
+    o = self.open_set
+    s = (f"Open set (top calibrated probability < {o['threshold']:.3f}: none of these): "
+         f"{100*o['false_reject']:.1f} % of {o['known_clips']} known-language clips rejected")
+    if o['unknown_rejected'] is None: return s + " (no clips of other languages scored: `evaluate(..., unknown=True)`)"
+    return s + f"; {100*o['unknown_rejected']:.1f} % of {o['unknown_clips']} clips of other languages rejected"
+
+@patch
+def _detection_head(self:Evaluation) -> str:
+    unit, g = self.resampling
+    n = len(set(g)) if g is not None else len(self.clip_ids)
+    c = LID_COSTS
+    return (f"Detection and calibration, whole clips (T = {self.temperature:.3g}); C_avg: NIST LRE average detection cost of "
+            f"log p_T - log mean p_N at the Bayes threshold, P_target {c['p_target']:g}, C_miss {c['c_miss']:g}, C_fa {c['c_fa']:g} "
+            f"(0: perfect, 0.5: no information); 95 % intervals from {self.n_boot} bootstrap resamples of {n} {unit}s:")
+
+@patch
+def _detection_rows(self:Evaluation) -> list:
+    names = {'accuracy': 'accuracy', 'macro_recall': 'macro recall', 'macro_f1': 'macro F1', 'cavg': 'C_avg',
+             'pairwise_eer': 'mean pairwise EER', 'ece': 'ECE (10 bins)'}
+    return [(names[k], f"{e:.3f}", f"[{lo:.3f}, {hi:.3f}]") for k, (e, lo, hi) in self.intervals().items()]
+
+@patch
+def detection_dict(self:Evaluation) -> dict:
+    "The detection figures for `to_dict`: every figure with its interval, the costs, the bootstrap unit, per-language EERs, the open set."
+    unit, g = self.resampling
+    return {'figures': {k: {'value': _num(e), 'lo': _num(lo), 'hi': _num(hi)} for k, (e, lo, hi) in self.intervals().items()},
+            'costs': dict(LID_COSTS), 'min_cavg': _num(lidm.min_cavg(self.clip_probs, self.clip_true, **LID_COSTS)) if len(set(self.clip_true)) > 1 else None,
+            'bootstrap': {'unit': unit, 'groups': len(set(g)) if g is not None else len(self.clip_ids), 'resamples': self.n_boot, 'coverage': 0.95},
+            'lang_eer': {k: _num(v) for k, v in self.lang_eers.items()}, 'temperature': float(self.temperature), 'open_set': self.open_set}
 
 # %% ../nbs/09_model.ipynb #d56f1e20
 import weakref
@@ -645,16 +737,39 @@ def _forward(model:keras.Model, x:np.ndarray, batch_size:int=64) -> np.ndarray:
     out = [np.asarray(fn(x[i:i+batch_size])) for i in range(0, len(x), batch_size)]
     return np.concatenate(out) if out else np.zeros((0, model.output_shape[-1]), np.float32)
 
+def _clip_probs(lm:LangModel, store:Store, clips:list, batch_size:int, chunk:int, progress:bool) -> tuple:
+    "`(clip probabilities [n, k] (mean of the windows'), window argmaxes, windows per clip)` of `clips` from their cached features."
+    clip_probs, wpred, n = [], [], []
+    bar = tqdm(total=len(clips), desc='evaluate', unit='clip', disable=not progress, file=sys.stderr)
+    for i in range(0, len(clips), chunk):  # a chunk of clips at a time: memory stays bounded
+        xs = [F.load_features(store, c.clip_id, lm.feature_cfg) for c in clips[i:i+chunk]]
+        probs = _forward(lm.model, np.concatenate(xs), batch_size)
+        k = np.cumsum([len(x) for x in xs])[:-1]
+        clip_probs += [p.mean(0) for p in np.split(probs, k)]
+        wpred.append(probs.argmax(1)); n += [len(x) for x in xs]; bar.update(len(xs))
+    bar.close()
+    k = len(lm.langs)
+    return (np.stack(clip_probs).astype(np.float64) if clip_probs else np.zeros((0, k)),
+            np.concatenate(wpred) if wpred else np.zeros(0, int), np.array(n, int))
+
+def _calibrated(probs:np.ndarray, T:float) -> np.ndarray:
+    "Rows renormalised (float32 sums), then `softmax(log p / T)` unless T is 1."
+    p = np.asarray(probs, np.float64); p = p / p.sum(1, keepdims=True)
+    return p if T == 1 or not len(p) else lidm.apply_temperature(p, T)
+
 def evaluate(lm:LangModel, # a trained model
              store:Store|str, # where the clips' audio and features are
              clips:Iterable[Clip]|None=None, # clips to score; None: the model's test split (else the whole catalog)
              *,
+             temperature:float|None=None, # applied to the clip probabilities; None: the model's (`calibrate`), 1: none
+             unknown:bool=False, # also score clips of languages the model does not know, as "none of these" trials (open set)
+             n_boot:int=1000, # bootstrap resamples of the intervals
              batch_size:int=64, # windows per forward pass
              workers:int|None=None, # feature processes for clips not cached yet (None: all cores)
              chunk:int=256, # clips whose windows are in memory at once
              progress:bool|None=False, # a progress bar on stderr (None: where stderr is a terminal)
             ) -> Evaluation:
-    "Score `lm` on `clips`: per window and per whole clip (mean of window probabilities)."
+    "Score `lm` on `clips`: per window and per whole clip (mean of window probabilities, calibrated), with detection figures and intervals."
     store = open_store(store)
     if clips is None:
         clips = read_store_catalog(store)
@@ -663,27 +778,45 @@ def evaluate(lm:LangModel, # a trained model
             clips = [c for c in clips if c.clip_id in test]
     clips = _usable(clips)
     idx = {l: i for i, l in enumerate(lm.langs)}
-    known, skipped = [c for c in clips if c.lang in idx], [c.clip_id for c in clips if c.lang not in idx]
+    known, other = [c for c in clips if c.lang in idx], [c for c in clips if c.lang not in idx]
+    skipped = [] if unknown else [c.clip_id for c in other]
+    if not unknown: other = []
     if not known: raise ValueError(f"No clips in the model's languages ({', '.join(lm.langs)}) to evaluate")
     if progress is None: progress = _stderr_tty()
-    failed = F.featurize_catalog(store, known, lm.feature_cfg, workers=workers, progress=progress).get('failed') or {}
+    failed = F.featurize_catalog(store, known + other, lm.feature_cfg, workers=workers, progress=progress).get('failed') or {}
     if failed:
         warnings.warn(f"{len(failed)} clip(s) not evaluated, their features failed: " + '; '.join(f"{k}: {v}" for k, v in list(failed.items())[:5]))
-        skipped += [c.clip_id for c in known if c.clip_id in failed]
-        known = [c for c in known if c.clip_id not in failed]
-    clip_probs, wpred, n = [], [], []
-    bar = tqdm(total=len(known), desc='evaluate', unit='clip', disable=not progress, file=sys.stderr)
-    for i in range(0, len(known), chunk):  # a chunk of clips at a time: memory stays bounded
-        xs = [F.load_features(store, c.clip_id, lm.feature_cfg) for c in known[i:i+chunk]]
-        probs = _forward(lm.model, np.concatenate(xs), batch_size)
-        k = np.cumsum([len(x) for x in xs])[:-1]
-        clip_probs += [p.mean(0) for p in np.split(probs, k)]
-        wpred.append(probs.argmax(1)); n += [len(x) for x in xs]; bar.update(len(xs))
-    bar.close()
-    clip_probs, wpred, n = np.stack(clip_probs), np.concatenate(wpred), np.array(n)
+        skipped += [c.clip_id for c in known + other if c.clip_id in failed]
+        known, other = ([c for c in cs if c.clip_id not in failed] for cs in (known, other))
+    T = float(getattr(lm, 'temperature', 1.0) if temperature is None else temperature)
+    clip_probs, wpred, n = _clip_probs(lm, store, known, batch_size, chunk, progress)
+    unk = _clip_probs(lm, store, other, batch_size, chunk, progress)[0] if other else None
     ytrue = np.array([idx[c.lang] for c in known])
-    return Evaluation(tuple(lm.langs), [c.clip_id for c in known], ytrue, clip_probs,
-                      np.repeat(ytrue, n), wpred, [c.source for c in known], skipped)
+    return Evaluation(tuple(lm.langs), [c.clip_id for c in known], ytrue, _calibrated(clip_probs, T),
+                      np.repeat(ytrue, n), wpred, [c.source for c in known], skipped, speakers=[c.speaker_id or '' for c in known],
+                      temperature=T, open_set_threshold=getattr(lm, 'open_set_threshold', None), unknown_ids=[c.clip_id for c in other],
+                      unknown_probs=None if unk is None else _calibrated(unk, T), n_boot=n_boot)
+
+# %% ../nbs/09_model.ipynb #000e182a
+def calibrate(lm:LangModel, # the trained model; its `temperature` and `open_set_threshold` are set
+              store:Store|str, # where the clips' features are
+              clips:Sequence[Clip], # validation clips of the model's languages (not trained on)
+              *,
+              max_false_reject:float=0.05, # the open-set threshold rejects at most this share of them
+              bounds:tuple=(0.25, 8.0), # the temperature's range (a few validation clips all right would push T to 0)
+              workers:int|None=None, # feature processes for clips not cached yet
+             ) -> dict:
+    "Fit the temperature on `clips` (lowest log loss) and the open-set threshold on their calibrated top probability; the report, also in `lm.meta['calibration']`."
+    ev = evaluate(lm, store, clips, temperature=1.0, n_boot=1, workers=workers)
+    p, y = ev.clip_probs, ev.clip_true
+    T = lidm.fit_temperature(np.log(np.clip(p, 1e-12, 1)), y, bounds=bounds)
+    q = lidm.apply_temperature(p, T)
+    lm.temperature, lm.open_set_threshold = T, lidm.open_set_threshold(q, max_false_reject=max_false_reject)
+    rep = {'clips': len(y), 'temperature': T, 'log_loss_before': lidm.log_loss(p, y), 'log_loss_after': lidm.log_loss(q, y),
+           'ece_before': lidm.ece(p, y), 'ece_after': lidm.ece(q, y), 'open_set_threshold': lm.open_set_threshold,
+           'open_set_rule': 'top calibrated probability', 'max_false_reject': max_false_reject}
+    lm.meta['calibration'] = rep
+    return rep
 
 # %% ../nbs/09_model.ipynb #46df93e0
 def plot_confusion(ev:Evaluation, *, normalize:bool=True, ax=None):
@@ -705,6 +838,182 @@ def plot_confusion(ev:Evaluation, *, normalize:bool=True, ax=None):
     ax.set_title(f"clip accuracy {ev.clip_accuracy:.2f}")
     fig.tight_layout()
     return fig
+
+# %% ../nbs/09_model.ipynb #91dd4789
+def plot_detection(evs:Evaluation|dict, # one evaluation: pooled and per-language curves; {name: evaluation}: one pooled curve each
+                   ax=None, # matplotlib axes to draw on; None: a new figure
+                  ):
+    "DET curves of whole clips on normal-deviate axes (`langclass.metrics.plot_det`), each with its EER."
+    def pooled(e): return lidm.det_curve(*lidm.detection_trials(e.clip_probs, e.clip_true))
+    if isinstance(evs, Evaluation):
+        llr, y = lidm.detection_llrs(evs.clip_probs), evs.clip_true
+        curves = {'all languages': pooled(evs)}
+        curves.update({l: lidm.det_curve(llr[:, i], y == i) for i, l in enumerate(evs.langs) if 0 < (y == i).sum() < len(y)})
+    else: curves = {name: pooled(e) for name, e in evs.items()}
+    return lidm.plot_det(curves, ax)
+
+def plot_calibration(ev:Evaluation, # an evaluation (its calibrated clip probabilities)
+                     ax=None, # matplotlib axes to draw on; None: a new figure
+                    ):
+    "Reliability diagram of the top clip probability (`langclass.metrics.plot_reliability`), with the ECE and the temperature."
+    title = f"ECE {lidm.ece(ev.clip_probs, ev.clip_true):.3f} (T = {ev.temperature:.2f})"
+    return lidm.plot_reliability(ev.clip_probs, ev.clip_true, ax=ax, title=title)
+
+# %% ../nbs/09_model.ipynb #0ea404cf
+def write_report(ev, # an `Evaluation`, or a `Comparison` of several models
+                 store:Store|str, # where to write: a folder, or a store (e.g. the model's own)
+                 prefix:str='', # key prefix, e.g. 'models/NAME/report/'
+                 *, title:str='Evaluation', # the report's heading
+                ) -> list[str]:
+    "Write `report.md` (the summary in Markdown, with the plots) and PNG plots: DET curves, and for one model the reliability diagram and confusion matrix; the keys written."
+    store = open_store(store)
+    if prefix and not prefix.endswith('/'): prefix += '/'
+    one = isinstance(ev, Evaluation)
+    figs = {'det.png': plot_detection(ev if one else ev.evaluations)}
+    if one: figs.update({'reliability.png': plot_calibration(ev), 'confusion.png': plot_confusion(ev)})
+    keys = []
+    for k, fig in figs.items(): store.put_bytes(prefix + k, _png(fig)); keys.append(prefix + k)
+    md = [f"# {title}", '', ev.summary(markdown=True), ''] + [f"![{k[:-4]}]({k})" for k in figs]
+    store.put_bytes(prefix + 'report.md', '\n'.join(md).encode('utf-8'))
+    return keys + [prefix + 'report.md']
+
+# %% ../nbs/09_model.ipynb #0b9b9e01
+def evaluate_audio(model:_I.InferModel|LangModel, # any model `langclass.infer.predict` runs: a LiteRT export, an encoder head, zero-shot
+                   store:Store|str, # where the clips' audio is
+                   clips:Sequence[Clip], # clips in the model's languages (others are skipped)
+                   *,
+                   seconds:float|None=None, # score a cut of this many seconds of each clip (clips shorter: skipped); None: whole clips
+                   seed:int=0, # where in each clip the cut starts (random, from this seed)
+                   n_boot:int=1000, # bootstrap resamples of the intervals
+                   progress:bool=False, # a progress bar on stderr
+                  ) -> Evaluation:
+    "Score `model` on the clips' audio through `langclass.infer.predict` (calibrated, as deployed): the same `Evaluation` as `evaluate`."
+    m = infer_model(model) if isinstance(model, LangModel) else model
+    store, idx, rng = open_store(store), {l: i for i, l in enumerate(m.langs)}, np.random.default_rng(seed)
+    sr = m.encoder.sr if m.encoder is not None else m.feature_cfg.sr
+    cfg = replace(FeatureConfig(), sr=sr, audio_norm=None)  # decoded as recorded: `predict` normalises as the model needs
+    rows, skipped, wt, wp = [], [], [], []
+    for c in tqdm(_usable(clips), desc='evaluate', unit='clip', disable=not progress, file=sys.stderr):
+        if c.lang not in idx: skipped.append(c.clip_id); continue
+        try: y = _I.load_waveform(io.BytesIO(store.get_bytes(c.key)), cfg)
+        except Exception as e: raise ValueError(f"{store.uri.rstrip('/')}/{c.key}: {e}") from None
+        if seconds is not None:
+            n = int(round(seconds * sr))
+            if len(y) < n: skipped.append(c.clip_id); continue
+            a = int(rng.integers(0, len(y) - n + 1)); y = y[a:a + n]
+        p = _I.predict(m, y, sr=sr, min_speech=0.0)
+        rows.append((c, np.array([dict(p)[l] for l in m.langs])))
+        wt += [idx[c.lang]] * len(p.timeline); wp += [idx[t['lang']] for t in p.timeline]
+    if not rows: raise ValueError(f"No clips in the languages of model {m.name!r} ({', '.join(m.langs)})" + (f" of at least {seconds:g} s" if seconds else ''))
+    cs, P = zip(*rows)
+    return Evaluation(tuple(m.langs), [c.clip_id for c in cs], np.array([idx[c.lang] for c in cs]), _calibrated(np.stack(P), 1.0),
+                      np.array(wt), np.array(wp), [c.source for c in cs], skipped, speakers=[c.speaker_id or '' for c in cs],
+                      temperature=m.temperature, open_set_threshold=m.open_set_threshold, n_boot=n_boot)
+
+# %% ../nbs/09_model.ipynb #bf03938d
+@dataclass
+class Comparison:
+    "Several models scored on the same clips: one table with intervals, one DET plot."
+    evaluations: dict  # model name -> `Evaluation`
+    def rows(self) -> list:
+        "One row per model: name, clips, and each figure as 'estimate [lo, hi]'."
+        return [(name, len(e.clip_ids), f"{e.temperature:.2f}", *(_ci(v) for v in e.intervals().values())) for name, e in self.evaluations.items()]
+    def summary(self, markdown:bool=False) -> str:
+        "The table: plain aligned text, or Markdown."
+        e0 = next(iter(self.evaluations.values()))
+        unit, g = e0.resampling
+        c = LID_COSTS
+        head = ('model', 'clips', 'T', 'accuracy', 'macro recall', 'macro F1', 'C_avg', 'mean pairwise EER', 'ECE')
+        note = (f"The same {len(e0.clip_ids)} clips for every model; C_avg at P_target {c['p_target']:g}, C_miss {c['c_miss']:g}, "
+                f"C_fa {c['c_fa']:g}; 95 % intervals from {e0.n_boot} bootstrap resamples of {len(set(g)) if g is not None else len(e0.clip_ids)} {unit}s.")
+        if not markdown: return _text_table(head, self.rows(), set(range(1, 9))) + '\n\n' + note
+        lines = ['| ' + ' | '.join(head) + ' |', '|---|' + '---:|' * 8] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in self.rows()]
+        return '\n'.join(lines) + '\n\n' + note
+    def to_dict(self, clips:bool=False) -> dict:
+        "{model name: its `Evaluation.to_dict`}."
+        return {name: e.to_dict(clips=clips) for name, e in self.evaluations.items()}
+    def __str__(self): return self.summary()
+    def _repr_markdown_(self): return self.summary(markdown=True)
+
+def compare(models:dict|Sequence, # {name: model} or a list: `LangModel`s (cached features), `langclass.infer` models (zero-shot too) or artifact folders
+            store:Store|str, # where the clips' audio and features are
+            clips:Iterable[Clip], # the clips; those in a language that not every model knows are left out
+            *,
+            n_boot:int=1000, # bootstrap resamples of the intervals
+            workers:int|None=None, # feature processes (LangModels)
+            progress:bool=False, # progress bars on stderr
+           ) -> Comparison:
+    "Score several models on the same clips (in the languages all of them know): a `Comparison`."
+    if not isinstance(models, dict):
+        named = {}
+        for i, m in enumerate(models, 1):
+            k = (m.meta.get('name') if isinstance(m, LangModel) else getattr(m, 'name', None) or Path(str(m)).name) or f'model {i}'
+            named[k if k not in named else f"{k} ({i})"] = m  # two models of one name both count
+        models = named
+    models = {k: _as_model(m) if isinstance(m, (str, Path)) else m for k, m in models.items()}
+    if len(models) < 1: raise ValueError("compare needs at least one model")
+    common = set.intersection(*(set(m.langs) for m in models.values()))
+    if len(common) < 2: raise ValueError(f"The models share {len(common)} language(s) ({', '.join(sorted(common)) or 'none'}): compare needs 2")
+    clips = [c for c in _usable(clips) if c.lang in common]
+    if not clips: raise ValueError(f"No clips in the languages every model knows ({', '.join(sorted(common))})")
+    out = {}
+    for name, m in models.items():
+        if isinstance(m, LangModel): out[name] = evaluate(m, store, clips, n_boot=n_boot, workers=workers, progress=progress)
+        else: out[name] = evaluate_audio(m, store, clips, n_boot=n_boot, progress=progress)
+    ids = set.intersection(*(set(e.clip_ids) for e in out.values()))
+    if any(len(e.clip_ids) != len(ids) for e in out.values()): warnings.warn(f"Not every model scored every clip: {len(ids)} in common")
+    return Comparison(out)
+
+# %% ../nbs/09_model.ipynb #fd15d086
+class DurationReport(dict):
+    "{seconds (or 'full'): Evaluation of clips cut to that length}: accuracy and C_avg by duration, as a table and a plot."
+    def rows(self) -> list:
+        return [(f"{d:g} s" if d != 'full' else 'whole clips', len(e.clip_ids), _ci(e.intervals()['accuracy']), _ci(e.intervals()['cavg']),
+                 _ci(e.intervals()['pairwise_eer'])) for d, e in self.items()]
+    def table(self, markdown:bool=False) -> str:
+        "One row per duration: clips, accuracy, C_avg and mean pairwise EER with their 95 % intervals."
+        head = ('duration', 'clips', 'accuracy', 'C_avg', 'mean pairwise EER')
+        if not markdown: return _text_table(head, self.rows(), {1, 2, 3, 4})
+        return '\n'.join(['| ' + ' | '.join(head) + ' |', '|---|---:|---:|---:|---:|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in self.rows()])
+    def summary(self, markdown:bool=False) -> str: return self.table(markdown)
+    def to_dict(self) -> dict:
+        "{duration: {clips, figures with intervals}}."
+        return {str(d): {'clips': len(e.clip_ids), **{k: {'value': _num(a), 'lo': _num(b), 'hi': _num(c)} for k, (a, b, c) in e.intervals().items()}}
+                for d, e in self.items()}
+    def plot(self, ax=None):
+        "Accuracy and C_avg (with their intervals) against the clip duration; returns the figure."
+        import matplotlib.pyplot as plt
+        if ax is None: fig, ax = plt.subplots(figsize=(5.5, 3.4))
+        else: fig = ax.figure
+        ds = [d for d in self if d != 'full']
+        for k, lab in (('accuracy', 'accuracy'), ('cavg', 'C_avg')):
+            v = np.array([self[d].intervals()[k] for d in ds])
+            ax.errorbar(ds, v[:, 0], yerr=[v[:, 0] - v[:, 1], v[:, 2] - v[:, 0]], marker='o', capsize=3, label=lab)
+        ax.set_xscale('log'); ax.set_xticks(ds, [f"{d:g}" for d in ds]); ax.set_ylim(0, 1.02)
+        ax.set_xlabel('clip duration (s)'); ax.grid(True, lw=0.4, alpha=0.6); ax.legend(fontsize=8)
+        ax.set_title('by clip duration (95 % intervals)', fontsize=10); fig.tight_layout()
+        return fig
+    def _repr_markdown_(self): return self.table(markdown=True)
+
+def evaluate_durations(model, # a `LangModel` or a `langclass.infer` model (zero-shot too)
+                       store:Store|str, # where the clips' audio is
+                       clips:Sequence[Clip], # test clips; each duration uses those at least that long
+                       durations:Sequence[float]=(1, 3, 5, 10), # seconds cut from each clip (at a random place)
+                       *, full:bool=True, # also the whole clips
+                       seed:int=0, # where the cuts start
+                       n_boot:int=1000, # bootstrap resamples of the intervals
+                       progress:bool=False, # progress bars on stderr
+                      ) -> DurationReport:
+    "Accuracy and C_avg (with intervals) of clips cut to each duration, scored as deployed (`evaluate_audio`)."
+    m = infer_model(model) if isinstance(model, LangModel) else model
+    out = DurationReport()
+    for d in durations:
+        try: out[float(d)] = evaluate_audio(m, store, clips, seconds=float(d), seed=seed, n_boot=n_boot, progress=progress)
+        except ValueError as e:
+            if 'of at least' not in str(e): raise
+            warnings.warn(f"No clip of at least {d:g} s: that duration is left out")
+    if full: out['full'] = evaluate_audio(m, store, clips, n_boot=n_boot, progress=progress)
+    return out
 
 # %% ../nbs/09_model.ipynb #f9187709
 import weakref
@@ -742,7 +1051,8 @@ def save_model(lm:LangModel, # the trained model
     return save_artifact(store, name, files, {
         'name': name, 'langs': list(lm.langs), 'extractor': lm.feature_cfg.extractor,
         'feature_config': lm.feature_cfg.to_dict(), 'feature_hash': lm.feature_cfg.hash,
-        'model_config': lm.model_cfg.to_dict(), 'history': lm.history, 'meta': _jsonable(lm.meta), 'figures': sorted(lm.figures)})
+        'model_config': lm.model_cfg.to_dict(), 'history': lm.history, 'meta': _jsonable(lm.meta), 'figures': sorted(lm.figures),
+        'temperature': float(lm.temperature), 'open_set_threshold': lm.open_set_threshold, 'open_set_rule': 'top calibrated probability'})
 
 def export_model(store:Store|str, # where the artifact is
                  name:str='default', # artifact name
@@ -788,7 +1098,7 @@ def load_model(store:Store|str, # where the artifact is
     figs = {k: store.get_bytes(pre + k) for k in conf.get('figures', []) if store.exists(pre + k)}
     splits = json.loads(store.get_bytes(pre + 'split.json')) if store.exists(pre + 'split.json') else {}
     lm = LangModel(model, tuple(conf['langs']), fcfg, ModelConfig.from_dict(conf['model_config']),
-                   conf.get('history', {}), conf.get('meta', {}), figs, splits)
+                   conf.get('history', {}), conf.get('meta', {}), figs, splits, float(conf.get('temperature') or 1.0), conf.get('open_set_threshold'))
     if feature_cfg is not None: check_feature_config(lm, feature_cfg, f"model {where}")
     return lm
 
@@ -805,15 +1115,20 @@ def _as_model(m):
         raise ValueError(f"{m}: not a model artifact folder (models/NAME/ with config.json and model.keras)")
     raise TypeError(f"Expected a LangModel or an artifact folder, got {type(m).__name__}")
 
+def infer_model(lm:LangModel) -> _I.InferModel:
+    "`lm` as a `langclass.infer.InferModel` (its LiteRT network, temperature and open-set threshold) for `predict` and the audio-path evaluations."
+    conf = {'langs': list(lm.langs), 'temperature': lm.temperature, 'open_set_threshold': lm.open_set_threshold}
+    name = lm.meta.get('name') or 'default'
+    if lm.feature_cfg.extractor == 'encoder':
+        return _I.InferModel(_runner(lm), tuple(lm.langs), FeatureConfig(), name, config=conf, encoder=get_encoder(lm.feature_cfg))
+    return _I.InferModel(_runner(lm), tuple(lm.langs), lm.feature_cfg, name, config=conf)
+
 @delegates(_I.predict)
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
-            **kwargs, # `langclass.infer.predict`'s options: sr, threshold, timeout, max_bytes, min_speech, silence_db
+            **kwargs, # `langclass.infer.predict`'s options: sr, threshold, open_set, timeout, max_bytes, min_speech, silence_db
            ) -> Prediction:
-    "Languages of `src` sorted by probability (windows averaged), with low-confidence and no-speech flags: `langclass.infer.predict` on the model's LiteRT export."
+    "Languages of `src` sorted by calibrated probability (windows averaged), with low-confidence, unknown-language and no-speech flags: `langclass.infer.predict` on the model's LiteRT export."
     m = _as_model(model)
-    if isinstance(m, LangModel):
-        if m.feature_cfg.extractor == 'encoder':
-            m = _I.InferModel(_runner(m), tuple(m.langs), FeatureConfig(), m.meta.get('name') or 'default', encoder=get_encoder(m.feature_cfg))
-        else: m = _I.InferModel(_runner(m), tuple(m.langs), m.feature_cfg, m.meta.get('name') or 'default')
+    if isinstance(m, LangModel): m = infer_model(m)
     return _I.predict(m, src, **kwargs)
