@@ -361,43 +361,98 @@ def _load_model(M, store, name:str):
         return M.load_model(LocalStore(p.parent.parent), p.name)
     return M.load_model(store, name)
 
+# %% ../nbs/14_cli.ipynb #09696980
+def _eval_models(M, store, names:list, args) -> dict:
+    "{name: model} for `--model` (repeatable): saved models (Keras, cached features), and `zero-shot` over the others' languages (or --lang)."
+    out = {}
+    for name in dict.fromkeys(names):
+        if name != 'zero-shot': out[name] = _load_model(M, store, name)
+    if 'zero-shot' in names:
+        from langclass.infer import zero_shot_model
+        langs = sorted(set.intersection(*(set(m.langs) for m in out.values()))) if out else (args.lang or list(DEFAULT_LANGS))
+        out['zero-shot'] = zero_shot_model(langs)
+    return {k: out[k] for k in dict.fromkeys(names)}  # in the order given
+
+def _durations(s:str) -> list[float]:
+    try: d = [float(x) for x in s.replace(',', ' ').split()]
+    except ValueError: d = []
+    if not d or any(x <= 0 for x in d): raise CLIError(f"bad --durations {s!r}: expected seconds such as 1,3,5,10", 2)
+    return d
+
+def _report_dest(args, store, first:str):
+    "`(store, prefix)` for `--report`: the folder given, or the first model's own folder (models/NAME/report/)."
+    from langclass.store import open_store
+    if args.report: return open_store(str(Path(args.report).expanduser())), ''
+    p = Path(first).expanduser()
+    if (p/'config.json').is_file() and p.parent.name == 'models': return open_store(str(p)), 'report/'
+    return store, f"models/{first}/report/"
+
+# %% ../nbs/14_cli.ipynb #a9114ede
 def cmd_evaluate(args) -> int:
-    "Evaluate a saved model on held-out speakers and sources."
+    "Evaluate saved models (or zero-shot) on held-out speakers and sources: figures with intervals, DET, calibration, open set."
     M = _model_module('langclass evaluate')
+    names = args.model or ['default']
+    durations = _durations(args.durations) if args.durations else None
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = usable_clips(_catalog(store))
     named = _check_sources(clips, args.holdout_source, store.uri)
-    lm = _load_model(M, store, args.model)
-    unknown = [l for l in args.lang if l not in lm.langs]
-    if unknown: raise CLIError(f"model {args.model!r} knows {', '.join(lm.langs)}: --lang {', '.join(unknown)} is not one of them", 2)
-    trained_out = set((lm.meta.get('split') or {}).get('holdout_sources') or [])
-    seen = [s for s in named if s not in trained_out]
-    if seen: _warn(f"source(s) {', '.join(seen)} were in the training data of model {args.model!r}: "
+    models = _eval_models(M, store, names, args)
+    trained = [(k, m) for k, m in models.items() if isinstance(m, M.LangModel)]
+    name0, lm = trained[0] if trained else (names[0], None)
+    langs = sorted(set.intersection(*(set(m.langs) for m in models.values())))
+    unknown = [l for l in args.lang if l not in langs]
+    if unknown: raise CLIError(f"model {name0!r} knows {', '.join(langs)}: --lang {', '.join(unknown)} is not one of them" if len(models) == 1
+                               else f"the models all know {', '.join(langs)}: --lang {', '.join(unknown)} is not one of them", 2)
+    trained_out = set((lm.meta.get('split') or {}).get('holdout_sources') or []) if lm else set()
+    seen = [s for s in named if s not in trained_out] if lm else []
+    if seen: _warn(f"source(s) {', '.join(seen)} were in the training data of model {name0!r}: "
                    "their accuracy is not a held-out figure (train with --holdout-source)")
     if args.split == 'all': use = clips
     else:
         held = sorted(trained_out | set(named))
-        splits, _ = M.split_clips(clips, test_frac=args.test_frac, val_frac=args.val_frac, seed=lm.model_cfg.seed,
+        splits, _ = M.split_clips(clips, test_frac=args.test_frac, val_frac=args.val_frac, seed=lm.model_cfg.seed if lm else 0,
                                   holdout_sources=[s for s in held if s in {c.source for c in clips}], group_by=args.group_by,
                                   val_by=args.val_by)
         use = splits[args.split]
-        was = ((lm.meta.get('split') or {}).get(args.split) or {}).get('clips')
+        was = (((lm.meta.get('split') or {}).get(args.split) or {}).get('clips')) if lm else None
         if was is not None and was != len(use) and not args.holdout_source:
-            _warn(f"the {args.split} split now has {len(use)} clips, {was} when model {args.model!r} was trained: the catalog or "
+            _warn(f"the {args.split} split now has {len(use)} clips, {was} when model {name0!r} was trained: the catalog or "
                   "--test-frac/--val-frac/--group-by differ from training, so some of these clips may have been trained on")
     if args.lang: use = [c for c in use if c.lang in set(args.lang)]
     if not use: raise CLIError(f"no clips in the {args.split} split of {store.uri}" + (f" in {', '.join(args.lang)}" if args.lang else ''))
-    ev = M.evaluate(lm, store, use, workers=args.workers, progress=None if _progress(args) else False)  # a bar on a terminal
+    prog = None if _progress(args) else False  # a bar on a terminal
+    if len(models) == 1 and lm is not None:
+        res = M.evaluate(lm, store, use, workers=args.workers, progress=prog, unknown=args.unknown)
+    else: res = M.compare(models, store, use, workers=args.workers, progress=bool(prog is None and M._stderr_tty()))
+    dur = M.evaluate_durations(next(iter(models.values())), store, use, durations) if durations else None
+    _evaluate_output(M, args, store, names, res, dur)
+    return 0
+
+# %% ../nbs/14_cli.ipynb #5785c8d1
+def _evaluate_output(M, args, store, names, res, dur):
+    "Print `evaluate`'s report (text or --json), save --plot and write --report."
+    one = isinstance(res, M.Evaluation)
     if args.plot:
-        fig = M.plot_confusion(ev)
+        fig = M.plot_confusion(res) if one else M.plot_detection(res.evaluations)
         Path(args.plot).expanduser().parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.plot, dpi=90)
-    if args.json: print(json.dumps(ev.to_dict(clips=True), indent=1))
-    else:
-        print(f"model {args.model!r} on the {args.split} split of {store.uri}:")
-        print(ev.summary())
-        if args.plot: print(f"confusion matrix: {args.plot}")
-    return 0
+    keys = []
+    if args.report is not None:
+        st, pre = _report_dest(args, store, names[0])
+        keys = [f"{st.uri.rstrip('/')}/{k}" for k in M.write_report(res, st, pre, title=f"{', '.join(names)} on the {args.split} split of {store.uri}")]
+        if dur is not None:
+            st.put_bytes(pre + 'durations.png', M._png(dur.plot()))
+            st.put_bytes(pre + 'report.md', st.get_bytes(pre + 'report.md') + f"\n\n## By clip duration\n\n{dur.table(markdown=True)}\n\n![durations](durations.png)\n".encode())
+    if args.json:
+        d = res.to_dict(clips=True)
+        if dur is not None: d = {**d, 'durations': dur.to_dict()} if one else {'models': d, 'durations': dur.to_dict()}
+        print(json.dumps(d, indent=1))
+        return
+    print(f"{'model ' + repr(names[0]) if one else 'models ' + ', '.join(map(repr, names))} on the {args.split} split of {store.uri}:")
+    print(res.summary())
+    if dur is not None: print(f"\nBy clip duration ({names[0]}, cut at random places):\n{dur.table()}")
+    if args.plot: print(f"{'confusion matrix' if one else 'DET curves'}: {args.plot}")
+    if keys: print(f"report: {keys[-1]}")
 
 # %% ../nbs/14_cli.ipynb #c6363086
 def _is_url(s:str) -> bool: return bool(re.match(r'^https?://', s))
@@ -522,7 +577,7 @@ def cmd_export(args) -> int:
     print(f"{store.uri.rstrip('/')}/{key}")
     return 0
 
-# %% ../nbs/14_cli.ipynb #61c17975
+# %% ../nbs/14_cli.ipynb #bce41460
 def _encoder_args(p):
     "--encoder, --encoder-dir and --vad: a pretrained encoder's embeddings instead of log-mel features."
     p.add_argument('--encoder', default=None, metavar='NAME', help="embed clips with a pretrained encoder (whisper-base, whisper-small, "
@@ -685,10 +740,14 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     _config_group(p, 'train' in want and feature_cfg, 'features (FeatureConfig)')
     _config_group(p, 'train' in want and _model_config_class(), 'model (ModelConfig)')
 
-    p = cmd('evaluate', cmd_evaluate, "evaluate a saved model on held-out speakers and sources",
+    p = cmd('evaluate', cmd_evaluate, "evaluate saved models (or zero-shot) on held-out speakers and sources",
             "Score a saved model on the test split (rebuilt with the model's seed: speakers and sources it did not "
-            "train on) or on all clips; report accuracy per clip and per window, per language and per source.")
-    p.add_argument('--model', default='default', metavar='NAME', help="model name in the store, or an artifact folder (default: default)")
+            "train on) or on all clips; report accuracy per clip and per window, per language and per source, and the "
+            "detection figures of language ID (C_avg at P_target 0.5, C_miss = C_fa = 1; mean pairwise and per-language EER; "
+            "ECE) with 95 % bootstrap intervals over sources (or speakers), calibrated by the model's temperature. Several "
+            "--model options score the models on the same clips and print one table and one DET plot.")
+    p.add_argument('--model', action='append', default=[], metavar='NAME', help="model name in the store, an artifact folder, or "
+                   "zero-shot (Whisper's own language ID over the other models' languages); repeatable: side by side (default: default)")
     p.add_argument('--holdout-source', action='append', default=[], metavar='NAME',
                    help="evaluate this whole source (or glob such as 'asterisk-*') as held out, repeatable")
     p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE',
@@ -698,8 +757,14 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--val-frac', type=float, default=0.1, metavar='F', help="as given to train (default: 0.1)")
     p.add_argument('--group-by', choices=('speaker', 'clip'), default='speaker', help="as given to train (default: speaker)")
     p.add_argument('--val-by', choices=('auto', 'source', 'speaker'), default='auto', help="as given to train (default: auto)")
+    p.add_argument('--unknown', action='store_true', help="also score the split's clips of languages the model does not know, as "
+                   "'none of these' trials: the share its open-set threshold rejects")
+    p.add_argument('--durations', metavar='S,S,...', help="also accuracy and C_avg of cuts of these many seconds of each clip "
+                   "(e.g. 1,3,5,10), scored from the audio as predict does")
     p.add_argument('--json', action='store_true', help="print the figures as JSON, with every clip's probabilities")
-    p.add_argument('--plot', metavar='FILE.png', help="also save the confusion matrix to this PNG file")
+    p.add_argument('--plot', metavar='FILE.png', help="also save the confusion matrix (several models: the DET curves) to this PNG file")
+    p.add_argument('--report', nargs='?', const='', default=None, metavar='DIR', help="write report.md with DET, reliability and "
+                   "confusion plots (PNG) to DIR (default: the model's folder, models/NAME/report/)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="feature processes for uncached clips (default: all cores)")
 
     p = cmd('predict', cmd_predict, "predict the language of audio files or URLs",
