@@ -290,8 +290,9 @@ def cmd_featurize(args) -> int:
         from langclass.features import featurize_catalog
         rep = featurize_catalog(store, use, cfg, workers=args.workers, progress=_progress(args))
     cfg = cfg.prepare()  # an encoder's weights hash is part of the key
+    per = f", {1e3 * rep['seconds'] / rep['computed']:.0f} ms per clip computed" if rep['computed'] else ''
     _say(args, f"features {cfg.hash}: {rep['computed']} computed, {rep['cached']} cached, {len(rep['failed'])} failed "
-               f"({len(use)} clips with audio of {len(clips)} in the catalog) in {rep['seconds']:.1f} s "
+               f"({len(use)} clips with audio of {len(clips)} in the catalog) in {rep['seconds']:.1f} s{per} "
                f"-> {store.uri.rstrip('/')}/features/{cfg.hash}/")
     if rep['failed']:
         k, m = next(iter(rep['failed'].items()))
@@ -684,8 +685,8 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--workers', type=int, default=8, metavar='N', help="keys copied in parallel (default: 8)")
     p.add_argument('--dry-run', action='store_true', help="only list what would be copied and deleted")
     p.add_argument('--timeout', type=float, metavar='S', help="S3: seconds to connect and for each read, per attempt "
-                                                              "(default: 10 to connect, 60 per read)")
-    p.add_argument('--retries', type=int, metavar='N', help="S3: retries of a failed request (default: 4)")
+                                                              "(default: 5 to connect, 20 per read)")
+    p.add_argument('--retries', type=int, metavar='N', help="S3: retries of a failed request (default: 2)")
 
     p = cmd('import', cmd_import, "import a labelled corpus (Common Voice, folders, manifest)",
             "Import labelled audio into the store's catalog (and its raw/ unless --no-copy): a Common Voice release "

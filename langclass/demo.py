@@ -443,7 +443,7 @@ def speaker_pools(clips:Iterable[Clip], pools:int=DEMO_POOLS) -> dict:
 
 def _said(clips) -> set: return {s for c in clips for s in SENTENCES.get(c.lang, ()) if s in c.text}
 
-# %% ../nbs/10_demo.ipynb #23ac0c50
+# %% ../nbs/10_demo.ipynb #68dc7a1b
 def _encoder_runs(store, splits, langs, mcfg, encoder, workers, say) -> dict:
     "The encoder head's and zero-shot's figures on the test split, or {'skipped': why} where no encoder weights are found."
     if encoder is False: return {}
