@@ -210,7 +210,8 @@ def _deal(gs, groups, want:dict):
 
 def _val_source(gs, groups, want:float, seed:int):
     "The source whose groups make the validation share of one language: nearest to `want` clips, at most twice that, never its only source."
-    n = Counter(groups[g][0].source for g in gs)
+    n = Counter()
+    for g in gs: n[groups[g][0].source] += len(groups[g])  # clips, not speaker groups: a one-speaker source can hold hundreds
     ok = [s for s in n if n[s] <= max(2 * want, 1)]
     if len(n) < 2 or not ok: return None
     return min(ok, key=lambda s: (abs(n[s] - want), hashlib.sha1(f"{seed}:{s}".encode()).hexdigest()))
