@@ -196,7 +196,11 @@ def cmd_download(args) -> int:
     _catalog(store)
     import signal, threading
     def second_ctrl_c(*_): os._exit(130)  # the catalog is written before the wait a second Ctrl-C cuts
-    def first_ctrl_c(*_): signal.signal(signal.SIGINT, second_ctrl_c); raise KeyboardInterrupt
+    def first_ctrl_c(*_):
+        signal.signal(signal.SIGINT, second_ctrl_c)
+        print("\nlangclass: stopping; downloads in flight are cancelled and what is done is recorded "
+              "(Ctrl-C again exits at once)", file=sys.stderr, flush=True)
+        raise KeyboardInterrupt
     main_thread = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGINT, first_ctrl_c) if main_thread else None
     rep = crawl_mod.download(store, langs=args.lang or None, workers=args.workers, rate=args.rate, force=args.force,

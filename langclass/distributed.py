@@ -476,6 +476,12 @@ def train_ray(store:Store|str, # where the audio, the cached features, the check
         if tmp: shutil.rmtree(tmp, ignore_errors=True)
     if getattr(result, 'error', None): raise result.error
     lm = M.load_model(store, name)
+    va = [c for c in splits['val'] if c.lang in use_langs]
+    if va:  # as `model.train`: temperature and open-set threshold on the validation clips, the test scored calibrated
+        M.calibrate(lm, store, va, workers=1)
+        te = [c for c in splits['test'] if c.lang in use_langs]
+        if te: lm.meta['evaluation'] = M.evaluate(lm, store, te, workers=1).to_dict()
+        M.save_model(lm, store, name)
     if verbose:
         ev = lm.meta.get('evaluation')
         print(f"model {name!r}: {lm.meta.get('epochs_run')} epochs in {len(lm.meta['distributed']['attempts'])} attempt(s)"

@@ -14,7 +14,7 @@ from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
 __all__ = ['ENCODERS', 'PackagedWeights', 'encoder_info', 'WeightsError', 'file_sha256', 'join_weights', 'find_weights',
-           'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'window_spans', 'whisper_token',
+           'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'window_spans', 'whisper_token', 'restrict',
            'speech_segments', 'speech_only', 'speech_seconds']
 
 # %% ../nbs/08a_encoders.ipynb #b5a54840
@@ -312,25 +312,37 @@ def whisper_token(lang:str) -> str:
     from langclass.core import lang_code
     return f"<|{lang_code(lang)}|>"
 
-def _detect(self, y:np.ndarray, # mono 16 kHz audio
-            langs:list|tuple, # the languages to choose from (registry codes)
-           ) -> dict:
-    "Whisper's language probabilities of `y` over `langs` (renormalised), mean over 30 s chunks weighted by length."
+def _language_probs(self, y:np.ndarray, # mono 16 kHz audio
+                   ) -> dict:
+    "Whisper's probability of every language it knows (`{code: p}`, summing to 1) for `y`, mean over 30 s chunks weighted by length."
     y = self.prep(y)
-    toks = [whisper_token(l) for l in langs]
-    tot, w = np.zeros(len(langs)), 0.0
+    tot, w = {}, 0.0
     for i in range(0, max(len(y), 1), _CHUNK):
         seg = y[i:i + _CHUNK]
         x = whisper_logmel(seg, self.n_mels)
         x = np.pad(x, ((0, 0), (0, 3000 - x.shape[1])))
-        res = dict(self.model.detect_language(self._sv.from_array(np.ascontiguousarray(x[None])))[0])
-        missing = [t for t in toks if t not in res]
-        if missing: raise ValueError(f"Whisper knows no language {', '.join(missing)}")
-        p = np.array([res[t] for t in toks]); p = p / max(p.sum(), 1e-12)
-        tot += p * len(seg); w += len(seg)
-    p = tot / max(w, 1e-12)
-    return {l: float(v) for l, v in zip(langs, p)}
+        for t, p in self.model.detect_language(self._sv.from_array(np.ascontiguousarray(x[None])))[0]:
+            k = t.strip('<|>'); tot[k] = tot.get(k, 0.0) + p * max(len(seg), 1)
+        w += max(len(seg), 1)
+    return {k: float(v / w) for k, v in tot.items()}
+Encoder.language_probs = _language_probs
+
+def _detect(self, y:np.ndarray, # mono 16 kHz audio
+            langs:list|tuple, # the languages to choose from (registry codes)
+           ) -> dict:
+    "Whisper's language probabilities of `y` over `langs` (renormalised); `Encoder.language_probs` has them all."
+    return restrict(self.language_probs(y), langs)[0]
 Encoder.detect = _detect
+
+def restrict(probs:dict, # `Encoder.language_probs`: {Whisper code: probability}
+             langs:list|tuple, # the languages asked about (registry codes)
+            ) -> tuple[dict, float]:
+    "`probs` renormalised over `langs`, and their share of the whole (the *in-set mass*: low when the clip is in another language)."
+    codes = [whisper_token(l).strip('<|>') for l in langs]
+    missing = [f"<|{c}|>" for c in codes if c not in probs]
+    if missing: raise ValueError(f"Whisper knows no language {', '.join(missing)}")
+    mass = float(sum(probs[c] for c in codes))
+    return {l: float(probs[c] / max(mass, 1e-12)) for l, c in zip(langs, codes)}, mass
 
 # %% ../nbs/08a_encoders.ipynb #5f8916c1
 def speech_segments(y:np.ndarray, # mono audio

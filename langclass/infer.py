@@ -92,9 +92,10 @@ class Prediction(list):
     "Languages sorted by (calibrated) probability: a list of `(lang, prob)`; `.low_confidence` below the threshold, `.unknown` below the model's open-set threshold (none of its languages), `.no_speech` (and empty) for silence, `.timeline` per window."
     def __init__(self, pairs, *, low_confidence:bool, threshold:float, n_windows:int, duration:float,
                  no_speech:bool=False, speech:float|None=None, timeline:list|None=None, timings:dict|None=None,
-                 unknown:bool=False, open_set_threshold:float|None=None):
+                 unknown:bool=False, open_set_threshold:float|None=None, in_set:float|None=None):
         super().__init__(pairs)
         self.unknown, self.open_set_threshold = unknown, open_set_threshold  # "none of the known languages", and the threshold used
+        self.in_set = in_set  # zero-shot: the share of Whisper's probability on the model's languages (what `unknown` is judged by)
         self.low_confidence, self.threshold, self.n_windows, self.duration = low_confidence, threshold, n_windows, duration
         self.no_speech, self.speech = no_speech, speech  # speech: seconds of sound above the silence threshold
         self.timeline = timeline or []  # per window: {'start', 'end' (s), 'lang', 'prob', 'probs': {lang: p}}
@@ -109,6 +110,7 @@ class Prediction(list):
                 'languages': [{'lang': l, 'prob': round(p, 4)} for l, p in self],
                 'low_confidence': bool(self.low_confidence), 'no_speech': bool(self.no_speech), 'threshold': self.threshold,
                 'unknown': bool(self.unknown), 'open_set_threshold': self.open_set_threshold,
+                **({'in_set': round(self.in_set, 4)} if self.in_set is not None else {}),
                 'duration': round(self.duration, 3), 'speech_seconds': round(self.speech or 0.0, 3), 'windows': self.n_windows,
                 'timeline': self.timeline, 'timings_ms': {k: round(v, 2) for k, v in self.timings.items()}}
     def __repr__(self):
@@ -141,25 +143,25 @@ def _as_infer(model) -> InferModel:
     raise TypeError(f"Expected an InferModel or an artifact folder, got {type(model).__name__}")
 
 def _probs(m:InferModel, y:np.ndarray, timings:dict) -> tuple:
-    "`(clip probabilities or None, window probabilities, window spans or None)` of `y` (as recorded) by `m`; milliseconds in `timings`."
+    "`(clip probabilities or None, window probabilities, window spans or None, zero-shot in-set mass or None)` of `y` (as recorded) by `m`; milliseconds in `timings`."
     t0 = time.perf_counter()
-    if m.zero_shot:
-        d = m.encoder.detect(y, m.langs)
+    if m.zero_shot:  # Whisper's own detection: the asked languages' share of it says whether the clip is in one of them
+        d, mass = E.restrict(m.encoder.language_probs(y), m.langs)
         p = np.array([[d[l] for l in m.langs]], np.float32)
         timings.update(features=0.0, model=(time.perf_counter() - t0) * 1e3)
-        return p[0], p, [(0.0, len(y) / m.encoder.sr)]
+        return p[0], p, [(0.0, len(y) / m.encoder.sr)], mass
     if m.encoder is not None:  # one encoder pass: the clip's embedding and its windows'
         e, W, spans = m.encoder.embed_windows(y)
         t1 = time.perf_counter()
         P = m.runner(np.vstack([e[None], W]))
         timings.update(features=(t1 - t0) * 1e3, model=(time.perf_counter() - t1) * 1e3)
-        return P[0], P[1:], spans
+        return P[0], P[1:], spans, None
     cfg = m.feature_cfg
     x = F.audio_features(F.normalize_audio(y, cfg.audio_norm, cfg.rms_db), cfg)
     t1 = time.perf_counter()
     P = m.runner(x)
     timings.update(features=(t1 - t0) * 1e3, model=(time.perf_counter() - t1) * 1e3)
-    return None, P, None
+    return None, P, None, None
 
 def _temper(p:np.ndarray, T:float) -> np.ndarray:
     "Probabilities `p` [n, k] recalibrated by temperature `T`: softmax(log p / T) (as `langclass.metrics.apply_temperature`)."
@@ -168,7 +170,7 @@ def _temper(p:np.ndarray, T:float) -> np.ndarray:
     z = np.exp(z - z.max(1, keepdims=True))
     return (z / z.sum(1, keepdims=True)).astype(np.float32)
 
-def _result(m, probs, y, speech, threshold, timings, clip=None, spans=None, open_set=None):
+def _result(m, probs, y, speech, threshold, timings, clip=None, spans=None, open_set=None, in_set=None):
     T = m.temperature
     mean = _temper((probs.mean(0) if clip is None else clip)[None], T)[0]  # windows averaged, then calibrated (as `evaluate`)
     order = np.argsort(-mean, kind='stable')
@@ -176,7 +178,7 @@ def _result(m, probs, y, speech, threshold, timings, clip=None, spans=None, open
     tau = m.open_set_threshold if open_set is None else (None if open_set is False else float(open_set))
     return Prediction(pairs, low_confidence=bool(pairs[0][1] < threshold), threshold=threshold, n_windows=len(probs),
                       duration=len(y) / m.feature_cfg.sr, speech=speech, timings=timings,
-                      unknown=bool(tau is not None and pairs[0][1] < tau), open_set_threshold=tau,
+                      unknown=bool(tau is not None and (pairs[0][1] if in_set is None else in_set) < tau), open_set_threshold=tau, in_set=in_set,
                       timeline=_timeline(_temper(probs, T), spans or _window_spans(len(y), len(probs), m.feature_cfg), m.langs))
 
 def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifact folder (`.../models/NAME`)
@@ -198,11 +200,11 @@ def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifac
     if y.size == 0: raise ValueError("Empty audio: nothing to classify")
     t1 = time.perf_counter()
     timings = {'decode': (t1 - t0) * 1e3}
-    if vad is None: vad = bool(m.encoder and m.encoder.cfg.vad)
+    if vad is None: vad = m.encoder is not None  # encoder models: the Silero VAD that faster-whisper ships; a CNN: the level gate
     speech, silent = _silent(y, cfg.sr, threshold, min_speech, silence_db, timings, vad)
     if silent is not None: return silent  # silence, hiss or a blip: no language is given to it
-    clip, probs, spans = _probs(m, y, timings)
-    return _result(m, probs, y, speech, threshold, timings, clip, spans, open_set)
+    clip, probs, spans, in_set = _probs(m, y, timings)
+    return _result(m, probs, y, speech, threshold, timings, clip, spans, open_set, in_set)
 
 # %% ../nbs/11_infer.ipynb #30af970c
 def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
@@ -242,12 +244,12 @@ def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
     return out
 
 # %% ../nbs/11_infer.ipynb #db55e53a
-ZERO_SHOT_OPEN_SET = 0.5  # zero-shot has no validation clips to choose a threshold on: this fixed one (`bench/bench_eval.py` measures it)
+ZERO_SHOT_OPEN_SET = 0.2  # zero-shot: "none of these" when less than this share of Whisper's probability is on the asked languages (`bench/bench_zeroshot_openset.py`)
 
 def zero_shot_model(langs:Iterable[str], # the languages to choose from (registry codes)
                     cfg:E.EncoderConfig|None=None, # which Whisper (default `EncoderConfig()`: whisper-base)
                     *, num_threads:int=1, # threads per call
-                    open_set_threshold:float|None=ZERO_SHOT_OPEN_SET, # "none of these" below this top probability; None: never
+                    open_set_threshold:float|None=ZERO_SHOT_OPEN_SET, # "none of these" below this in-set mass (`infer.E.restrict`); None: never
                    ) -> InferModel:
     "A model with no training: Whisper's own language detection restricted to `langs`, for `predict` and `serve`."
     from langclass.core import lang_code

@@ -909,7 +909,8 @@ def evaluate_audio(model:_I.InferModel|LangModel, # any model `langclass.infer.p
     cs, P = zip(*rows)
     return Evaluation(tuple(m.langs), [c.clip_id for c in cs], np.array([idx[c.lang] for c in cs]), _calibrated(np.stack(P), 1.0),
                       np.array(wt), np.array(wp), [c.source for c in cs], skipped, speakers=[c.speaker_id or '' for c in cs],
-                      temperature=m.temperature, open_set_threshold=m.open_set_threshold, n_boot=n_boot)
+                      temperature=m.temperature, n_boot=n_boot,
+                      open_set_threshold=None if m.zero_shot else m.open_set_threshold)  # zero-shot's rule is Whisper's in-set mass, not the top probability
 
 # %% ../nbs/09_model.ipynb #bf03938d
 @dataclass
