@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
+from starlette.requests import ClientDisconnect
 from . import __version__
 from .core import LANGUAGES, quiet_stderr
 from . import features as F
@@ -207,8 +208,10 @@ class _Gate:
             await send(msg)
         try:
             if self.token and scope['path'] != '/healthz' and not _authorized(scope, self.token):
+                h = dict(scope.get('headers') or [])
+                body = h.get(b'content-length', b'0') not in (b'', b'0') or b'transfer-encoding' in h  # unread: the connection cannot go on
                 await error_response(401, 'unauthorized', "this server needs a token: send the header 'Authorization: Bearer TOKEN'",
-                                     {'WWW-Authenticate': 'Bearer'})(scope, rcv, snd)
+                                     {'WWW-Authenticate': 'Bearer', **({'Connection': 'close'} if body else {})})(scope, rcv, snd)
             else: await self.app(scope, rcv, snd)
         finally:
             dt = time.perf_counter() - t0
@@ -391,6 +394,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         try: data, name = await asyncio.wait_for(_audio_bytes(request, cfg.max_bytes), cfg.body_timeout_s)
         except asyncio.TimeoutError:
             raise APIError(408, 'body_timeout', f"upload not received within the limit of {cfg.body_timeout_s:g} s", _CLOSE) from None
+        except ClientDisconnect: raise APIError(400, 'disconnected', "the client went away before the end of its upload", _CLOSE) from None
         finally: state['uploading'] -= 1
         with lock:
             if state['inflight'] >= cfg.n_workers + cfg.queue:
