@@ -4,7 +4,7 @@
 
 # %% ../nbs/08b_artifact.ipynb #93b41f0e
 from __future__ import annotations
-import hashlib, json, threading
+import hashlib, json, re, threading
 from pathlib import Path
 import numpy as np
 from .core import quiet_stderr
@@ -12,8 +12,8 @@ from .store import Store, LocalStore, open_store, model_prefix
 from .features import extractor_config
 
 # %% auto #0
-__all__ = ['EXPORT_FILE', 'ARTIFACT_FORMAT', 'sha256_hex', 'save_artifact', 'artifact_location', 'read_config', 'model_file',
-           'reexport_hint', 'list_models', 'Runner']
+__all__ = ['EXPORT_FILE', 'ARTIFACT_FORMAT', 'LANG_CODE', 'sha256_hex', 'save_artifact', 'artifact_location', 'check_langs',
+           'read_config', 'model_file', 'reexport_hint', 'list_models', 'Runner']
 
 # %% ../nbs/08b_artifact.ipynb #47371ba7
 EXPORT_FILE = 'model.tflite'  # the LiteRT export's name inside a model artifact
@@ -45,11 +45,27 @@ def artifact_location(store:Store|str, # a store, or an artifact folder `.../mod
     pre = model_prefix(name)
     return store, name, pre, f"{store.uri.rstrip('/')}/{pre}"
 
+LANG_CODE = re.compile(r'[A-Za-z0-9_-]{1,16}')  # what a language code in an artifact may be
+
+def check_langs(langs, # config.json's `langs`
+                where:str='', # the artifact's location, for the message
+               ) -> list:
+    "`langs` checked: a non-empty list of distinct short codes (`ValueError` naming `where`config.json otherwise)."
+    bad = lambda why: ValueError(f"{where}config.json: {why}")
+    if not isinstance(langs, list): raise bad(f"'langs' must be a list of language codes, not {type(langs).__name__} {str(langs)[:40]!r}")
+    if not langs: raise bad("'langs' is empty")
+    for l in langs:
+        if not (isinstance(l, str) and LANG_CODE.fullmatch(l)):
+            raise bad(f"language code {str(l)[:40]!r} is not a short code (1 to 16 letters, digits, '_' or '-')")
+    if len(set(langs)) < len(langs): raise bad(f"'langs' names {sorted({l for l in langs if langs.count(l) > 1})} more than once")
+    return langs
+
 def read_config(store:Store, pre:str, where:str) -> tuple:
-    "`(config, feature extractor config)` of the artifact at `pre`, checked (format, feature hash)."
+    "`(config, feature extractor config)` of the artifact at `pre`, checked (format, languages, feature hash)."
     if not store.exists(pre + 'config.json'): raise FileNotFoundError(f"No model artifact at {where} (no config.json)")
     conf = json.loads(store.get_bytes(pre + 'config.json'))
     if conf.get('format') != ARTIFACT_FORMAT: raise ValueError(f"{where}config.json: unknown artifact format {conf.get('format')!r}")
+    check_langs(conf.get('langs'), where)  # they reach pages, logs and metrics: short codes only
     try: fcfg = extractor_config(conf['feature_config'], conf.get('extractor', 'logmel'))
     except (KeyError, TypeError, ValueError) as e: raise ValueError(f"{where}config.json: {e}") from None
     if fcfg.hash != conf.get('feature_hash'):

@@ -567,10 +567,11 @@ def cmd_serve(args) -> int:
         raise CLIError("--max-mb, --max-seconds and --timeout must be > 0", 2)
     store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
     m = load_infer_model(store, args.model, args)
-    cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0)
+    token = args.token if args.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
+    cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, token=token)
     print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
-          f"(API: /v1/predict, docs: /docs; Ctrl-C stops)", flush=True)
-    serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info')
+          f"(API: /v1/predict, docs: /docs{'; every route but /healthz needs the bearer token' if token else ''}; Ctrl-C stops)", flush=True)
+    serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info', access_log=not args.quiet)
     return 0
 
 # %% ../nbs/14_cli.ipynb #31fb0c8c
@@ -795,6 +796,8 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--max-seconds', type=float, default=600.0, metavar='S', help="longest audio, seconds (default: 600)")
     p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="a request's time limit, seconds (default: 30)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="requests processed at once (default: the cores)")
+    p.add_argument('--token', default=None, metavar='TOKEN', help="a bearer token every route but /healthz requires (default: "
+                   "$LANGCLASS_SERVE_TOKEN, which `ps` does not show; none: open)")
     _zero_shot_args(p, langs_help)
 
     p = cmd('export', cmd_export, "write the LiteRT export of a saved model",

@@ -4,41 +4,52 @@
 
 # %% ../nbs/12_serve.ipynb #0db9c2da
 from __future__ import annotations
-import asyncio, base64, io, os, re, threading, time
+import asyncio, base64, hmac, io, json, logging, math, os, re, threading, time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from importlib import resources
 import numpy as np
 import soundfile as sf
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
+from starlette.requests import ClientDisconnect
 from . import __version__
-from .core import LANGUAGES
+from .core import LANGUAGES, quiet_stderr
 from . import features as F
 from . import infer as I
 
 # %% auto #0
-__all__ = ['ServeConfig', 'APIError', 'error_response', 'display_data', 'create_app', 'serve']
+__all__ = ['MAX_RATE', 'MAX_CHANNELS', 'ServeConfig', 'APIError', 'error_response', 'check_threshold', 'display_data',
+           'decode_upload', 'Metrics', 'header_deadline_protocol', 'create_app', 'serve']
 
 # %% ../nbs/12_serve.ipynb #20db33ef
 @dataclass(frozen=True)
 class ServeConfig:
-    "The server's limits and pool; every limit answers with its own JSON error."
+    "The server's limits, pool, deadlines and access; every limit answers with its own JSON error."
     max_mb: float = 25.0  # largest upload, megabytes (413 above)
     max_seconds: float = 600.0  # longest audio, seconds (413 above)
-    timeout_s: float = 30.0  # a request's time from arrival to answer, seconds (504 above)
+    timeout_s: float = 30.0  # a request's time from its body's last byte to its answer, seconds (504 above)
+    body_timeout_s: float = 30.0  # an upload's time from its headers to its last byte, seconds (408 above)
+    header_timeout_s: float = 10.0  # a connection's time to send a request's headers, from opening or from the previous answer, seconds (closed above)
     workers: int = 0  # threads that decode and predict (0: the cores)
-    queue: int = 64  # requests waiting for a worker, at most (503 beyond)
+    queue: int = 64  # received requests waiting for a worker, at most (503 beyond)
+    max_connections: int = 1000  # open connections at most (uvicorn's `limit_concurrency`: 503 beyond)
     threshold: float = 0.5  # default low-confidence threshold
     display_columns: int = 600  # time columns of the waveform and spectrogram sent to the page
+    grace_s: float = 10.0  # on SIGTERM, the time requests in progress get to finish, seconds
+    token: str|None = field(default=None, repr=False)  # a bearer token every route but /healthz requires (None: `$LANGCLASS_SERVE_TOKEN`, else open)
     @property
     def max_bytes(self) -> int: return int(self.max_mb * 1e6)
     @property
     def n_workers(self) -> int: return self.workers or os.cpu_count() or 1
+    @property
+    def max_samples(self) -> int: return int(self.max_seconds * 48_000 * 2)  # decoded samples (frames x channels) at most: max_seconds at 48 kHz in stereo
 
 # %% ../nbs/12_serve.ipynb #7e61da3f
 class APIError(Exception):
@@ -51,11 +62,21 @@ def error_response(status:int, code:str, message:str, headers:dict|None=None) ->
     "The JSON error body: `{'error': {'status', 'code', 'message'}}`."
     return JSONResponse({'error': {'status': status, 'code': code, 'message': message}}, status_code=status, headers=headers)
 
+# %% ../nbs/12_serve.ipynb #7e53c709
+def check_threshold(v:float|None, # the request's `threshold` (None: not given)
+                    default:float, # the server's
+                   ) -> float:
+    "The low-confidence threshold of a request; `APIError` 422 `bad_parameter` unless a finite number from 0 to 1."
+    th = default if v is None else v
+    if not (math.isfinite(th) and 0.0 <= th <= 1.0): raise APIError(422, 'bad_parameter', f"threshold={v}: a probability from 0 to 1 is needed", {'Connection': 'close'})
+    return th
+
 # %% ../nbs/12_serve.ipynb #f99bc75a
 def display_data(y:np.ndarray, # mono waveform at `cfg.sr`, as recorded
                  cfg:F.FeatureConfig, # the model's features (sample rate, mel bands, normalisation)
                  *, columns:int=600, # time columns at most
                  db_range:float=80.0, # dB below the loudest cell shown
+                 floor_db:float=-100.0, # digital silence in `logmel`'s dB: the top of the scale is at least `floor_db + db_range`
                 ) -> dict:
     "What the page draws: the waveform's min/max per column and the log-mel spectrogram (`langclass.features.logmel`) as base64 bytes."
     n = len(y)
@@ -70,20 +91,173 @@ def display_data(y:np.ndarray, # mono waveform at `cfg.sr`, as recorded
     if T > columns:  # max over groups of frames: short sounds stay visible
         e = np.linspace(0, T, columns + 1).astype(int)[:-1]
         D = np.maximum.reduceat(D, e, axis=1)
-    top = float(D.max())
+    top = max(float(D.max()), floor_db + db_range)  # an absolute floor: silence is dark, not scaled up to its own maximum
     q = np.clip((D - (top - db_range)) / db_range * 255, 0, 255).astype(np.uint8)
     spec = {'n_mels': int(q.shape[0]), 'frames': int(q.shape[1]), 'fmin': cfg.fmin, 'fmax': cfg.fmax, 'db_range': db_range,
             'data': base64.b64encode(np.ascontiguousarray(q).tobytes()).decode('ascii')}
     return {'wave': wave, 'spec': spec}
 
+# %% ../nbs/12_serve.ipynb #df50418b
+MAX_RATE, MAX_CHANNELS = 384_000, 8  # the highest sample rate and the most channels an upload may have
+
+def decode_upload(data:bytes, # the uploaded file
+                  name:str, # how errors name it
+                  sr:int, # the model's sample rate, Hz
+                  cfg:ServeConfig, # the limits (`max_seconds`, `max_samples`)
+                 ) -> np.ndarray:
+    "The upload as a float32 mono waveform at `sr`: its header checked before decoding, the decoding stopped at `cfg.max_samples` (`APIError`)."
+    if not data: raise APIError(400, 'empty', "empty body: no audio to classify")
+    undecodable = lambda e: APIError(422, 'undecodable', f"Cannot decode audio {name}: " + re.sub(r'Error opening <[^>]*>: ', '', F._decode_error(e, len(data))))
+    try:
+        with quiet_stderr(): f = sf.SoundFile(io.BytesIO(data))
+    except Exception as e: raise undecodable(e) from None
+    with f:
+        rate, ch, frames = f.samplerate, f.channels, f.frames
+        if not 0 < rate <= MAX_RATE: raise APIError(422, 'bad_audio', f"{name}: a sample rate of {rate:,} Hz; at most {MAX_RATE:,} Hz is accepted")
+        if not 0 < ch <= MAX_CHANNELS: raise APIError(422, 'bad_audio', f"{name}: {ch} channels; at most {MAX_CHANNELS} are accepted")
+        budget = f"more than the {cfg.max_samples:,} allowed ({cfg.max_seconds:g} s at 48 kHz in stereo)"
+        if 0 < frames < 2**62:  # known (libsndfile gives a huge count when it does not know)
+            if frames / rate > cfg.max_seconds * 1.05 + 1:  # MP3 lengths are estimates: a little slack, the decoded length is checked below
+                raise APIError(413, 'too_long', f"{name}: {frames / rate:.1f} s of audio, more than the limit of {cfg.max_seconds:g} s")
+            if frames * ch > cfg.max_samples:
+                raise APIError(413, 'too_large', f"{name}: {frames / rate:.1f} s at {rate:,} Hz in {ch} channels decodes to {frames * ch:,} samples, {budget}")
+        parts, n = [], 0
+        try:
+            with quiet_stderr():
+                while len(b := f.read(1 << 16, dtype='float32', always_2d=True)):
+                    n += b.size
+                    if n > cfg.max_samples: raise APIError(413, 'too_large', f"{name}: decodes to {budget}")
+                    parts.append(b[:, 0] if ch == 1 else b.mean(axis=1))
+        except APIError: raise
+        except Exception as e: raise undecodable(e) from None
+    if not parts: raise APIError(422, 'undecodable', f"Cannot decode audio {name}: no samples in it")
+    y = np.ascontiguousarray(np.concatenate(parts), np.float32)
+    if not np.all(np.isfinite(y)): raise APIError(422, 'undecodable', f"Cannot decode audio {name}: non-finite samples")
+    if len(y) > cfg.max_seconds * rate:
+        raise APIError(413, 'too_long', f"{name}: {len(y) / rate:.1f} s of audio, more than the limit of {cfg.max_seconds:g} s")
+    return F._resample(y, rate, sr) if rate != sr else y
+
+# %% ../nbs/12_serve.ipynb #c35385d9
+def _labels(d:dict) -> str:
+    esc = lambda v: str(v).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+    return '{' + ','.join(f'{k}="{esc(v)}"' for k, v in d.items()) + '}' if d else ''
+
+class Metrics:
+    "The server's counters and latency histograms, written in Prometheus' text format."
+    BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)  # seconds
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests, self.clips, self.flags, self.hist = Counter(), Counter(), Counter(), {}
+    def request(self, route:str, method:str, status:int, seconds:float):
+        "Count an answered request."
+        with self.lock:
+            self.requests[route, method, str(status)] += 1
+            h = self.hist.setdefault(route, [0] * len(self.BUCKETS) + [0.0, 0])
+            for i, b in enumerate(self.BUCKETS): h[i] += seconds <= b
+            h[-2] += seconds; h[-1] += 1
+    def clip(self, out:dict):
+        "Count a classified clip by its language (`none`: no speech) and its flags."
+        with self.lock:
+            self.clips[out.get('lang') or 'none'] += 1
+            for k in ('unknown', 'low_confidence', 'no_speech'): self.flags[k] += bool(out.get(k))
+    def text(self, gauges:dict, # name -> (help, value)
+             info:dict, # the model's labels
+            ) -> str:
+        "The exposition text."
+        L = []
+        def fam(name, kind, help, rows):
+            L.extend([f"# HELP {name} {help}", f"# TYPE {name} {kind}"] + [f"{name}{_labels(l)} {v}" for l, v in rows])
+        with self.lock:
+            fam('langclass_requests_total', 'counter', 'HTTP requests answered, by route, method and status.',
+                [({'route': r, 'method': m, 'status': s}, n) for (r, m, s), n in sorted(self.requests.items())])
+            L += ['# HELP langclass_request_duration_seconds Time from a request to its answer.', '# TYPE langclass_request_duration_seconds histogram']
+            for r, h in sorted(self.hist.items()):
+                L += [f"langclass_request_duration_seconds_bucket{_labels({'route': r, 'le': format(b, 'g')})} {h[i]}" for i, b in enumerate(self.BUCKETS)]
+                L += [f"langclass_request_duration_seconds_bucket{_labels({'route': r, 'le': '+Inf'})} {h[-1]}",
+                      f"langclass_request_duration_seconds_sum{_labels({'route': r})} {h[-2]:.6f}", f"langclass_request_duration_seconds_count{_labels({'route': r})} {h[-1]}"]
+            fam('langclass_clips_total', 'counter', 'Clips classified, by predicted language (none: no speech).', [({'lang': k}, v) for k, v in sorted(self.clips.items())])
+            fam('langclass_clips_flagged_total', 'counter', 'Clips classified with a flag set.', [({'flag': k}, v) for k, v in sorted(self.flags.items())])
+        for k, (help, v) in gauges.items(): fam(k, 'gauge', help, [({}, v)])
+        fam('langclass_model_info', 'gauge', 'The model served (always 1).', [(info, 1)])
+        return '\n'.join(L) + '\n'
+
+# %% ../nbs/12_serve.ipynb #c7f0bc3b
+_access_log = logging.getLogger('langclass.serve.access')
+_ROUTES = ('/', '/healthz', '/readyz', '/metrics', '/v1/predict', '/v1/languages', '/openapi.json', '/docs', '/redoc')
+
+def _route(path:str) -> str: return path if path in _ROUTES else '/static/' if path.startswith('/static/') else 'other'
+
+def _authorized(scope:dict, token:str) -> bool:
+    auth = dict(scope.get('headers') or []).get(b'authorization', b'').decode('latin-1')
+    scheme, _, cred = auth.partition(' ')
+    return scheme.lower() == 'bearer' and hmac.compare_digest(cred.strip().encode('utf-8'), token.encode('utf-8'))
+
+class _Gate:
+    "ASGI middleware: the bearer token, the metrics and the access-log line of every HTTP request."
+    def __init__(self, app, token:str|None, metrics:Metrics): self.app, self.token, self.metrics = app, token, metrics
+    async def __call__(self, scope, receive, send):
+        if scope['type'] != 'http': return await self.app(scope, receive, send)
+        t0, seen = time.perf_counter(), {'status': 500, 'in': 0, 'out': 0}
+        async def rcv():
+            msg = await receive()
+            if msg['type'] == 'http.request': seen['in'] += len(msg.get('body', b''))
+            return msg
+        async def snd(msg):
+            if msg['type'] == 'http.response.start': seen['status'] = msg['status']
+            elif msg['type'] == 'http.response.body': seen['out'] += len(msg.get('body', b''))
+            await send(msg)
+        try:
+            if self.token and scope['path'] != '/healthz' and not _authorized(scope, self.token):
+                h = dict(scope.get('headers') or [])
+                body = h.get(b'content-length', b'0') not in (b'', b'0') or b'transfer-encoding' in h  # unread: the connection cannot go on
+                await error_response(401, 'unauthorized', "this server needs a token: send the header 'Authorization: Bearer TOKEN'",
+                                     {'WWW-Authenticate': 'Bearer', **({'Connection': 'close'} if body else {})})(scope, rcv, snd)
+            else: await self.app(scope, rcv, snd)
+        finally:
+            dt = time.perf_counter() - t0
+            self.metrics.request(_route(scope['path']), scope['method'], seen['status'], dt)
+            if _access_log.isEnabledFor(logging.INFO):
+                client = scope.get('client') or ('', 0)
+                _access_log.info(json.dumps({'ts': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'method': scope['method'], 'path': scope['path'][:200],
+                                             'status': seen['status'], 'ms': round(dt * 1e3, 1), 'bytes_in': seen['in'], 'bytes_out': seen['out'],
+                                             'client': client[0]}))
+
+# %% ../nbs/12_serve.ipynb #54405191
+def header_deadline_protocol(header_timeout_s:float, # seconds a connection has to send a request's headers
+                            ) -> type:
+    "uvicorn's h11 protocol, closing a connection that has not sent a request's headers within `header_timeout_s` of opening or of its previous answer."
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    class HeaderDeadlineProtocol(H11Protocol):
+        _deadline = None
+        def _waiting(self) -> bool: return self.cycle is None or self.cycle.response_complete  # no request in progress
+        def _arm(self):
+            self._disarm(); self._deadline = self.loop.call_later(header_timeout_s, self._expire)
+        def _disarm(self):
+            if self._deadline is not None: self._deadline.cancel(); self._deadline = None
+        def _expire(self):
+            self._deadline = None
+            if self._waiting() and not self.transport.is_closing(): self.transport.close()
+        def connection_made(self, transport):
+            super().connection_made(transport); self._arm()
+        def data_received(self, data:bytes):
+            super().data_received(data)
+            if not self._waiting(): self._disarm()  # a request's headers arrived: the app's deadlines take over
+        def on_response_complete(self):
+            super().on_response_complete()
+            if self._waiting() and not self.transport.is_closing(): self._arm()
+        def connection_lost(self, exc):
+            self._disarm(); super().connection_lost(exc)
+    return HeaderDeadlineProtocol
+
 # %% ../nbs/12_serve.ipynb #ca583f6e
 _AUDIO_TYPES = ('audio/', 'application/octet-stream', 'video/webm', 'video/ogg', 'multipart/form-data')
 _WEB = resources.files('langclass') / 'web'
 _DRAIN = 4  # a body up to this many times the limit is read (and dropped) before the 413, so the client hears it
+_CLOSE = {'Connection': 'close'}  # an answer before the whole body: the connection cannot carry another request
 
 async def _body(request:Request, limit:int, shown:int) -> bytes:
     "The request body, at most `limit` bytes (`APIError` 413 above it, naming the limit `shown`)."
-    big = APIError(413, 'too_large', f"upload larger than the limit of {shown/1e6:g} MB")
+    big = APIError(413, 'too_large', f"upload larger than the limit of {shown/1e6:g} MB", _CLOSE)
     cl = request.headers.get('content-length')
     if cl and cl.isdigit() and int(cl) > limit:
         if int(cl) > _DRAIN * limit: raise big
@@ -104,7 +278,7 @@ async def _audio_bytes(request:Request, limit:int) -> tuple[bytes, str]:
     ctype = request.headers.get('content-type', '').split(';')[0].strip().lower()
     if ctype and not ctype.startswith(_AUDIO_TYPES):
         raise APIError(415, 'unsupported_media_type', f"Content-Type {ctype} is not audio: send the file as multipart/form-data "
-                       "(field 'file') or as the raw body with an audio/* or application/octet-stream type")
+                       "(field 'file') or as the raw body with an audio/* or application/octet-stream type", _CLOSE)
     body = await _body(request, limit + 64_000 if ctype == 'multipart/form-data' else limit, limit)  # room for the form's headers
     if ctype != 'multipart/form-data': return body, 'the upload'
     async def one(): yield body
@@ -117,23 +291,14 @@ async def _audio_bytes(request:Request, limit:int) -> tuple[bytes, str]:
     return data, f.filename or 'the upload'
 
 def _predict_bytes(m:I.InferModel, data:bytes, name:str, cfg:ServeConfig, threshold:float, display:bool) -> dict:
-    "Decode, check the duration, predict; the JSON answer (runs in a pool thread)."
-    if not data: raise APIError(400, 'empty', "empty body: no audio to classify")
+    "Decode (bounded), predict; the JSON answer (runs in a pool thread)."
     t0 = time.perf_counter()
-    try: dur = sf.info(io.BytesIO(data)).duration
-    except Exception: dur = None  # load_audio names the problem below
-    if dur is not None and dur > cfg.max_seconds * 1.05 + 1:
-        raise APIError(413, 'too_long', f"{name}: {dur:.1f} s of audio, more than the limit of {cfg.max_seconds:g} s")
-    fc = m.feature_cfg
-    try: y = F.load_audio(data, fc.sr, name=name)  # as recorded: `predict` checks the level, then normalises
-    except F.AudioError as e: raise APIError(422, 'undecodable', re.sub(r'Error opening <[^>]*>: ', '', str(e))) from None
-    if len(y) > cfg.max_seconds * fc.sr:
-        raise APIError(413, 'too_long', f"{name}: {len(y)/fc.sr:.1f} s of audio, more than the limit of {cfg.max_seconds:g} s")
+    y = decode_upload(data, name, m.feature_cfg.sr, cfg)  # as recorded: `predict` checks the level, then normalises
     t1 = time.perf_counter()
     p = I.predict(m, y, threshold=threshold)
     out = p.to_dict()
     out['timings_ms']['decode'] = round((t1 - t0) * 1e3, 2)
-    if display: out['display'] = display_data(y, fc, columns=cfg.display_columns)
+    if display: out['display'] = display_data(y, m.feature_cfg, columns=cfg.display_columns)
     return out
 
 _PREDICT_BODY = {'required': True, 'content': {
@@ -141,20 +306,38 @@ _PREDICT_BODY = {'required': True, 'content': {
     'audio/*': {'schema': {'type': 'string', 'format': 'binary'}},
     'application/octet-stream': {'schema': {'type': 'string', 'format': 'binary'}}}}
 _ERRORS = {s: {'description': d, 'content': {'application/json': {'example': {'error': {'status': s, 'code': c, 'message': '...'}}}}}
-           for s, c, d in [(400, 'empty', 'no audio in the request'), (413, 'too_large', 'upload over the size limit, or audio over the duration limit (too_long)'),
-                           (415, 'unsupported_media_type', 'a Content-Type that is not audio'), (422, 'undecodable', 'not audio, or cut short'),
+           for s, c, d in [(400, 'empty', 'no audio in the request'), (401, 'unauthorized', 'a token is set and the request lacks it'),
+                           (408, 'body_timeout', 'the upload did not arrive within the time limit'),
+                           (413, 'too_large', 'upload over the size limit, audio over the duration limit (too_long), or more samples than the limit allows'),
+                           (415, 'unsupported_media_type', 'a Content-Type that is not audio'),
+                           (422, 'undecodable', 'not audio, cut short, an impossible sample rate or channel count (bad_audio), or a bad threshold (bad_parameter)'),
                            (503, 'busy', 'every worker busy and the queue full: retry'), (504, 'timeout', 'not answered within the time limit')]}
 
 def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`) or an artifact folder
-               cfg:ServeConfig=ServeConfig(), # limits and pool
+               cfg:ServeConfig=ServeConfig(), # limits, pool, deadlines, token
               ) -> FastAPI:
-    "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `GET /healthz`, the page at `/`, OpenAPI at `/docs`."
+    "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/docs`."
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
+    token = cfg.token if cfg.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
     pool = ThreadPoolExecutor(cfg.n_workers, thread_name_prefix='langclass-predict')
-    state = {'inflight': 0, 'served': 0, 'errors': 0, 'started': time.time()}
-    lock = threading.Lock()
-    app = FastAPI(title='langclass', version=__version__,
+    state = {'inflight': 0, 'uploading': 0, 'served': 0, 'errors': 0, 'started': time.time(), 'ready': False, 'warmup': None}
+    lock, metrics = threading.Lock(), Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app):
+        async def warm():  # a first prediction: the interpreters and caches are ready before /readyz says so
+            try: await asyncio.wrap_future(pool.submit(I.predict, m, F.synth_signal(2.0, m.feature_cfg.sr)))
+            except Exception as e: state['warmup'] = f"warm-up prediction failed: {type(e).__name__}: {e}"
+            else: state['ready'] = True
+        task = asyncio.create_task(warm())
+        try: yield
+        finally:  # uvicorn has let the requests in progress finish (up to cfg.grace_s)
+            state['ready'] = False; task.cancel()
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+    app = FastAPI(title='langclass', version=__version__, lifespan=lifespan,
                   description=f"Names the language spoken in an audio clip. Model `{m.name}`: {', '.join(m.langs)}.")
+    app.add_middleware(_Gate, token=token, metrics=metrics)
 
     @app.exception_handler(APIError)
     async def _api_error(request, e:APIError):
@@ -171,10 +354,28 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         state['errors'] += 1
         return error_response(500, 'internal', f"{type(e).__name__}: {e}")
 
-    @app.get('/healthz', summary='Liveness and load')
+    @app.get('/healthz', summary='Liveness and load (no token needed)')
     async def healthz():
-        return {'status': 'ok', 'model': m.name, 'langs': list(m.langs), 'inflight': state['inflight'], 'served': state['served'],
-                'errors': state['errors'], 'workers': cfg.n_workers, 'uptime_s': round(time.time() - state['started'], 1)}
+        return {'status': 'ok', 'model': m.name, 'langs': list(m.langs), 'ready': state['ready'], 'inflight': state['inflight'],
+                'uploading': state['uploading'], 'served': state['served'], 'errors': state['errors'], 'workers': cfg.n_workers,
+                'uptime_s': round(time.time() - state['started'], 1)}
+
+    @app.get('/readyz', summary='Readiness: the model loaded and a first prediction run')
+    async def readyz():
+        if not state['ready']: raise APIError(503, 'not_ready', state['warmup'] or "the model is warming up: retry shortly", {'Retry-After': '1'})
+        return {'status': 'ready', 'model': m.name}
+
+    info = {'model': m.name, 'kind': m.kind, 'langs': ','.join(m.langs), 'langclass_version': __version__,
+            'model_sha256': ((m.config.get('files') or {}).get('model.tflite') or '')[:16]}
+    @app.get('/metrics', summary="Prometheus metrics", response_class=PlainTextResponse)
+    async def metrics_text():
+        g = {'langclass_inflight_requests': ('Received requests in the pool: running or waiting for a worker.', state['inflight']),
+             'langclass_queue_depth': ('Received requests waiting for a worker.', max(0, state['inflight'] - cfg.n_workers)),
+             'langclass_uploads_in_progress': ('Requests whose body is still arriving.', state['uploading']),
+             'langclass_workers': ('Threads that decode and predict.', cfg.n_workers),
+             'langclass_ready': ('1 once the model has made a first prediction.', int(state['ready'])),
+             'langclass_uptime_seconds': ('Seconds since the app was built.', round(time.time() - state['started'], 1))}
+        return PlainTextResponse(metrics.text(g, info), media_type='text/plain; version=0.0.4; charset=utf-8')
 
     @app.get('/v1/languages', summary="The model's languages and the server's limits")
     async def languages():
@@ -183,53 +384,54 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
 
     @app.post('/v1/predict', summary='Name the language of an audio clip', openapi_extra={'requestBody': _PREDICT_BODY}, responses=_ERRORS)
     async def predict(request:Request,
-                      threshold:float|None=None, # top probability below this is flagged low_confidence (default: the server's)
+                      threshold:float|None=None, # top probability below this is flagged low_confidence, from 0 to 1 (default: the server's)
                       display:bool=False, # also return the waveform envelope and log-mel spectrogram (for the page)
                      ):
         """Multipart (field `file`) or raw body: MP3, WAV, FLAC or OGG. Returns the languages sorted by probability,
-        the low-confidence and no-speech flags, the duration and a per-window timeline."""
-        t0 = time.monotonic()
+        the low-confidence, open-set (`unknown`) and no-speech flags, the duration and a per-window timeline."""
+        th = check_threshold(threshold, cfg.threshold)
+        state['uploading'] += 1  # the upload takes no place in the pool
+        try: data, name = await asyncio.wait_for(_audio_bytes(request, cfg.max_bytes), cfg.body_timeout_s)
+        except asyncio.TimeoutError:
+            raise APIError(408, 'body_timeout', f"upload not received within the limit of {cfg.body_timeout_s:g} s", _CLOSE) from None
+        except ClientDisconnect: raise APIError(400, 'disconnected', "the client went away before the end of its upload", _CLOSE) from None
+        finally: state['uploading'] -= 1
         with lock:
             if state['inflight'] >= cfg.n_workers + cfg.queue:
-                raise APIError(503, 'busy', f"{state['inflight']} requests in progress: retry shortly", {'Retry-After': '1'})
+                raise APIError(503, 'busy', f"the server is busy ({state['inflight']} in progress): retry shortly", {'Retry-After': '1'})
             state['inflight'] += 1
-        done = False
-        try:
-            data, name = await asyncio.wait_for(_audio_bytes(request, cfg.max_bytes), cfg.timeout_s)
-            th = cfg.threshold if threshold is None else threshold
-            fut = pool.submit(_predict_bytes, m, data, name, cfg, th, display)
-            def release(_):
-                with lock: state['inflight'] -= 1
-            fut.add_done_callback(release); done = True  # the slot is freed when the work ends, even after a timeout
-            left = cfg.timeout_s - (time.monotonic() - t0)
-            try: out = await asyncio.wait_for(asyncio.wrap_future(fut), max(left, 0.001))
-            except asyncio.TimeoutError:
-                raise APIError(504, 'timeout', f"{name}: not answered within the limit of {cfg.timeout_s:g} s") from None
-            state['served'] += 1
-            return out
-        except asyncio.TimeoutError:
-            raise APIError(504, 'timeout', f"upload not received within the limit of {cfg.timeout_s:g} s") from None
-        finally:
-            if not done:
-                with lock: state['inflight'] -= 1
+        def release(_):
+            with lock: state['inflight'] -= 1
+        try: fut = pool.submit(_predict_bytes, m, data, name, cfg, th, display)
+        except RuntimeError:  # the pool is shut down: the server is stopping
+            release(None); raise APIError(503, 'stopping', "the server is stopping: retry shortly", {'Retry-After': '1'}) from None
+        fut.add_done_callback(release)  # the place is freed when the work ends, even after a timeout
+        try: out = await asyncio.wait_for(asyncio.wrap_future(fut), cfg.timeout_s)
+        except asyncio.TimeoutError: raise APIError(504, 'timeout', f"{name}: not answered within the limit of {cfg.timeout_s:g} s") from None
+        state['served'] += 1; metrics.clip(out)
+        return out
 
     @app.get('/', include_in_schema=False)
     async def page(): return FileResponse(_WEB/'index.html', headers={'Cache-Control': 'no-cache'})
     app.mount('/static', StaticFiles(directory=str(_WEB)), name='static')
-    app.state.model, app.state.config, app.state.pool = m, cfg, pool
+    app.state.model, app.state.config, app.state.pool, app.state.metrics = m, cfg, pool, metrics
     return app
 
 # %% ../nbs/12_serve.ipynb #91c4214c
 def serve(model:I.InferModel|str, # the model, or an artifact folder
           *, host:str='127.0.0.1', # interface to listen on (0.0.0.0: every one)
           port:int=8000, # TCP port
-          cfg:ServeConfig=ServeConfig(), # limits and pool
+          cfg:ServeConfig=ServeConfig(), # limits, pool, deadlines, token
           log_level:str='info', # uvicorn's log level
-          access_log:bool=False, # a log line per request
+          access_log:bool=True, # a JSON line per request on stderr
          ):
-    "Serve the app with uvicorn until interrupted; BLAS and the interpreter use one thread per request."
+    "Serve the app with uvicorn until interrupted or sent SIGTERM; BLAS and the interpreter use one thread per request."
     import uvicorn
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)  # parallelism comes from the request pool: one thread each
+    if access_log and not _access_log.handlers:
+        h = logging.StreamHandler(); h.setFormatter(logging.Formatter('%(message)s'))
+        _access_log.addHandler(h); _access_log.setLevel(logging.INFO); _access_log.propagate = False
     app = create_app(model, cfg)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, timeout_graceful_shutdown=5)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=header_deadline_protocol(cfg.header_timeout_s),
+                limit_concurrency=cfg.max_connections, timeout_graceful_shutdown=cfg.grace_s)
