@@ -568,9 +568,10 @@ def cmd_serve(args) -> int:
     store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
     m = load_infer_model(store, args.model, args)
     token = args.token if args.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
-    cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, token=token)
+    cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, token=token,
+                            allowed_hosts=tuple(args.allowed_host or ()) or serve.ServeConfig.allowed_hosts, docs=args.docs)
     print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
-          f"(API: /v1/predict, docs: /docs{'; every route but /healthz needs the bearer token' if token else ''}; Ctrl-C stops)", flush=True)
+          f"(API: /v1/predict, OpenAPI: /openapi.json{', /docs' if args.docs else ''}{'; every route but /healthz needs the bearer token' if token else ''}; Ctrl-C stops)", flush=True)
     serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info', access_log=not args.quiet)
     return 0
 
@@ -787,7 +788,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
 
     p = cmd('serve', cmd_serve, "serve a model over HTTP: the API and a web page (upload or record)",
             "Serve the model on HTTP: POST /v1/predict (multipart or raw audio), GET /v1/languages, GET /healthz, the "
-            "OpenAPI docs at /docs and, at /, a page that names the language of an upload or a recording from the microphone. "
+            "OpenAPI at /openapi.json and, at /, a page that names the language of an upload or a recording from the microphone. "
             "Runs without TensorFlow (the model's LiteRT export) until Ctrl-C.")
     p.add_argument('--model', default='default', metavar='NAME', help="model name in the store, or an artifact folder (default: default)")
     p.add_argument('--host', default='127.0.0.1', help="interface to listen on; 0.0.0.0 for every one (default: 127.0.0.1)")
@@ -798,6 +799,9 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--workers', type=int, default=None, metavar='N', help="requests processed at once (default: the cores)")
     p.add_argument('--token', default=None, metavar='TOKEN', help="a bearer token every route but /healthz requires (default: "
                    "$LANGCLASS_SERVE_TOKEN, which `ps` does not show; none: open)")
+    p.add_argument('--allowed-host', action='append', metavar='NAME', help="a Host header name to answer (repeatable; default: 127.0.0.1, "
+                   "localhost, ::1 and --host; '*': any). Others get 400, so DNS rebinding cannot reach a local server")
+    p.add_argument('--docs', action='store_true', help="serve the /docs and /redoc viewers (they load their scripts from a CDN)")
     _zero_shot_args(p, langs_help)
 
     p = cmd('export', cmd_export, "write the LiteRT export of a saved model",

@@ -8,7 +8,7 @@ import asyncio, base64, hmac, io, json, logging, math, os, re, threading, time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 import numpy as np
 import soundfile as sf
@@ -43,6 +43,8 @@ class ServeConfig:
     threshold: float = 0.5  # default low-confidence threshold
     display_columns: int = 600  # time columns of the waveform and spectrogram sent to the page
     grace_s: float = 10.0  # on SIGTERM, the time requests in progress get to finish, seconds
+    allowed_hosts: tuple = ('127.0.0.1', 'localhost', '::1')  # `Host` header names answered (port ignored; '*': any); others get 400
+    docs: bool = False  # serve the /docs and /redoc viewers (they load scripts from a CDN); /openapi.json is always there
     token: str|None = field(default=None, repr=False)  # a bearer token every route but /healthz requires (None: `$LANGCLASS_SERVE_TOKEN`, else open)
     @property
     def max_bytes(self) -> int: return int(self.max_mb * 1e6)
@@ -192,9 +194,16 @@ def _authorized(scope:dict, token:str) -> bool:
     scheme, _, cred = auth.partition(' ')
     return scheme.lower() == 'bearer' and hmac.compare_digest(cred.strip().encode('utf-8'), token.encode('utf-8'))
 
+def _host(scope) -> str:
+    "The `Host` header's name, lower case, without the port or IPv6 brackets."
+    h = dict(scope.get('headers') or []).get(b'host', b'').decode('latin-1').strip().lower()
+    if h.startswith('['): return h[1:].split(']', 1)[0]
+    return h.rsplit(':', 1)[0] if h.count(':') == 1 else h
+
 class _Gate:
     "ASGI middleware: the bearer token, the metrics and the access-log line of every HTTP request."
-    def __init__(self, app, token:str|None, metrics:Metrics): self.app, self.token, self.metrics = app, token, metrics
+    def __init__(self, app, token:str|None, metrics:Metrics, hosts:tuple=('*',)):
+        self.app, self.token, self.metrics, self.hosts = app, token, metrics, {h.lower().strip('[]') for h in hosts}
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http': return await self.app(scope, receive, send)
         t0, seen = time.perf_counter(), {'status': 500, 'in': 0, 'out': 0}
@@ -207,7 +216,11 @@ class _Gate:
             elif msg['type'] == 'http.response.body': seen['out'] += len(msg.get('body', b''))
             await send(msg)
         try:
-            if self.token and scope['path'] != '/healthz' and not _authorized(scope, self.token):
+            host = _host(scope)
+            if '*' not in self.hosts and host not in self.hosts:  # DNS rebinding: a foreign name that resolves here
+                await error_response(400, 'bad_host', f"this server does not answer for host {host[:100]!r} (allowed: {', '.join(sorted(self.hosts))})",
+                                     {'Connection': 'close'})(scope, rcv, snd)
+            elif self.token and scope['path'] != '/healthz' and not _authorized(scope, self.token):
                 h = dict(scope.get('headers') or [])
                 body = h.get(b'content-length', b'0') not in (b'', b'0') or b'transfer-encoding' in h  # unread: the connection cannot go on
                 await error_response(401, 'unauthorized', "this server needs a token: send the header 'Authorization: Bearer TOKEN'",
@@ -316,7 +329,7 @@ _ERRORS = {s: {'description': d, 'content': {'application/json': {'example': {'e
 def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`) or an artifact folder
                cfg:ServeConfig=ServeConfig(), # limits, pool, deadlines, token
               ) -> FastAPI:
-    "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/docs`."
+    "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/openapi.json`."
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
     token = cfg.token if cfg.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
     pool = ThreadPoolExecutor(cfg.n_workers, thread_name_prefix='langclass-predict')
@@ -335,9 +348,10 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
             state['ready'] = False; task.cancel()
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
-    app = FastAPI(title='langclass', version=__version__, lifespan=lifespan,
+    app = FastAPI(title='langclass', version=__version__, lifespan=lifespan, docs_url='/docs' if cfg.docs else None,
+                  redoc_url='/redoc' if cfg.docs else None,
                   description=f"Names the language spoken in an audio clip. Model `{m.name}`: {', '.join(m.langs)}.")
-    app.add_middleware(_Gate, token=token, metrics=metrics)
+    app.add_middleware(_Gate, token=token, metrics=metrics, hosts=cfg.allowed_hosts)
 
     @app.exception_handler(APIError)
     async def _api_error(request, e:APIError):
@@ -432,6 +446,8 @@ def serve(model:I.InferModel|str, # the model, or an artifact folder
     if access_log and not _access_log.handlers:
         h = logging.StreamHandler(); h.setFormatter(logging.Formatter('%(message)s'))
         _access_log.addHandler(h); _access_log.setLevel(logging.INFO); _access_log.propagate = False
+    if '*' not in cfg.allowed_hosts and host not in ('0.0.0.0', '::', ''):  # the address it listens on names it too
+        cfg = replace(cfg, allowed_hosts=tuple(dict.fromkeys((*cfg.allowed_hosts, host.strip('[]')))))
     app = create_app(model, cfg)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=header_deadline_protocol(cfg.header_timeout_s),
                 limit_concurrency=cfg.max_connections, timeout_graceful_shutdown=cfg.grace_s)
