@@ -27,7 +27,7 @@ from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 # %% auto #0
 __all__ = ['USER_AGENT', 'PARSERS', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
            'parse_rss', 'FetchError', 'robots_delay', 'Fetcher', 'CrawlReport', 'crawl', 'is_mp3', 'DownloadReport',
-           'mp3_seconds', 'download']
+           'mp3_seconds', 'page_length_error', 'download']
 
 # %% ../nbs/05_crawl.ipynb #f3c385b2
 USER_AGENT = (f"langclass/{langclass.__version__} (+https://github.com/langclass/langclass; "
@@ -546,6 +546,13 @@ def mp3_seconds(src:str|Path|bytes, # an MP3 file, or its bytes
         raise ValueError(f"cut short: {n/sr:.2f} s of the {announced/sr:.2f} s its header announces")
     return n / sr
 
+def page_length_error(secs:float, # seconds of audio the MP3 decodes to
+                      page_s:float|None, # the duration its page gives (whole seconds), None: unknown
+                     ) -> str|None:
+    "Why `secs` is too short for the page's duration `page_s` (a file cut short on the server with no frame count in its header); None if it is not."
+    if page_s and page_s >= 2 and secs < page_s - max(1.5, 0.1 * page_s):
+        return f"cut short: {secs:.2f} s of the {page_s:g} s its page gives"
+
 # %% ../nbs/05_crawl.ipynb #e7ea3167
 def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, tmpdir) -> tuple[Clip, int]:
     "Download one clip into `store`; the updated clip and the bytes, or a `FetchError`."
@@ -574,8 +581,9 @@ def _fetch_mp3(f:Fetcher, clip:Clip, store:Store, *, max_bytes, allow_offsite, t
                         out.flush(); os.fsync(out.fileno())
                     if cl is not None and n != cl: raise FetchError('truncated', url, f"{n} of {cl} bytes")
                     if not is_mp3(head): raise FetchError('not mp3', url, f"starts with {head[:4]!r}, no ID3 tag or frame sync")
-                try: mp3_seconds(part)  # decodes whole, and as long as its header says (a file cut short on the server fails)
+                try: secs = mp3_seconds(part)  # decodes whole, and as long as its header says (a file cut short on the server fails)
                 except ValueError as e: raise FetchError('bad mp3', url, str(e)) from None
+                if why := page_length_error(secs, clip.duration): raise FetchError('bad mp3', url, why)  # no header count: the page's
             if lp is None:
                 try: store.put_file(key, dest)
                 finally: dest.unlink(missing_ok=True)
@@ -637,7 +645,7 @@ def download(clips_or_store:Iterable[Clip]|Store|str|Path, # clips, or a store w
         if not force and c.sha256 and c.key == key and store.exists(key): rep.skipped += 1; continue
         if not force and store.exists(key):  # a file from a run killed before its catalog write
             data = store.get_bytes(key)
-            try: ok = is_mp3(data[:4]) and len(data) <= max_bytes and mp3_seconds(data) > 0
+            try: ok = is_mp3(data[:4]) and len(data) <= max_bytes and not page_length_error(mp3_seconds(data), c.duration)
             except ValueError: ok = False
             if ok:
                 cat[c.clip_id] = pending[c.clip_id] = replace(c, sha256=hashlib.sha256(data).hexdigest(), key=key, error='')

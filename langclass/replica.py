@@ -51,9 +51,10 @@ def sample_items(n_per_lang:int=20, # clips per language
             spk = (li+1)*100 + int(rng.integers(speakers_per_lang))
             c = Clip(f'al-{1000+i}', lang, speaker_id=str(spk), speaker=f"{_NAMES[spk % len(_NAMES)]} {spk}",
                      level=str(rng.choice(_LEVELS + [''])), sex=str(rng.choice(['femme', 'homme'])),
-                     age=f"{int(rng.integers(15, 80))} ans", duration=float(rng.integers(15, 119)),
+                     age=f"{int(rng.integers(15, 80))} ans", duration=float(round(0.3 + 0.1*(i % 5))),  # the page's (whole seconds)
                      title=f"{_TOPICS[i % len(_TOPICS)]} ({lang} {k})", date=(day0 - timedelta(days=i)).isoformat(),
                      text=f"Description {i}: un texte & des <mots> \"cités\".")
+            rng.integers(15, 119)  # (a duration was drawn here once: drawn still, so that the other fields stay as they were)
             items.append((c, tone_mp3(200 + 7*i, 0.3 + 0.1*(i % 5), sr=16000)))
     return items
 
