@@ -294,6 +294,9 @@ async def _audio_bytes(request:Request, limit:int) -> tuple[bytes, str]:
                        "(field 'file') or as the raw body with an audio/* or application/octet-stream type", _CLOSE)
     body = await _body(request, limit + 64_000 if ctype == 'multipart/form-data' else limit, limit)  # room for the form's headers
     if ctype != 'multipart/form-data': return body, 'the upload'
+    m = re.search(r'boundary="?([^";,]+)', request.headers.get('content-type', ''))
+    if not m or b'--' + m[1].encode('latin-1') + b'--' not in body:  # cut short (or no boundary): not a whole form
+        raise APIError(400, 'bad_multipart', "multipart body cut short or without a boundary: no closing delimiter", _CLOSE)
     async def one(): yield body
     try: form = await MultiPartParser(request.headers, one(), max_files=1, max_fields=16).parse()
     except Exception as e: raise APIError(400, 'bad_multipart', f"unreadable multipart body: {e}") from None
