@@ -480,7 +480,9 @@ def fetch_input(src:str, # a local file or an http(s) URL
         if p.stat().st_size > max_bytes: raise ValueError(f"{src}: {p.stat().st_size:,} bytes, more than the limit of {max_bytes:,}")
         data = p.read_bytes()
     if not data: raise ValueError(f"{src}: empty file")
-    try: info = sf.info(io.BytesIO(data))
+    from langclass.core import quiet_stderr
+    try:
+        with quiet_stderr(): info = sf.info(io.BytesIO(data))  # libmpg123 writes its warnings to fd 2
     except Exception: raise ValueError(f"{src}: not readable as audio ({len(data):,} bytes in no audio format soundfile "
                                        "reads: not audio, or cut short)") from None
     if not info.samplerate: raise ValueError(f"{src}: holds no audio")
