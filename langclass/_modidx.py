@@ -907,4 +907,5 @@ d = { 'settings': { 'branch': 'main',
                                    'langclass.testing.free_port': ('testing.html#free_port', 'langclass/testing.py'),
                                    'langclass.testing.rclone_path': ('testing.html#rclone_path', 'langclass/testing.py'),
                                    'langclass.testing.s3_server': ('testing.html#s3_server', 'langclass/testing.py'),
+                                   'langclass.testing.tiny_model_store': ('testing.html#tiny_model_store', 'langclass/testing.py'),
                                    'langclass.testing.wait_port': ('testing.html#wait_port', 'langclass/testing.py')}}}

@@ -11,7 +11,7 @@ from .core import find_script
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['free_port', 'wait_port', 'rclone_path', 'S3Server', 's3_server']
+__all__ = ['free_port', 'wait_port', 'rclone_path', 'S3Server', 's3_server', 'tiny_model_store']
 
 # %% ../nbs/01_testing.ipynb #8ffc4e90
 def free_port(host:str='127.0.0.1') -> int:
@@ -104,3 +104,22 @@ def s3_server(buckets:tuple=(), # buckets to create before yielding
             except subprocess.TimeoutExpired: proc.kill(); proc.wait()
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/01_testing.ipynb #tinyfn01
+def tiny_model_store() -> Path:
+    "A store holding `tiny`, a small CNN (en, zh) for tests, trained once and cached in the temp folder."
+    root = Path(tempfile.gettempdir())/'langclass-tiny-model-v2'
+    from langclass.core import file_lock
+    with file_lock(Path(tempfile.gettempdir())/'langclass-tiny-model-v2.lock'):  # notebooks tested in parallel share it
+        if (root/'store/models/tiny/config.json').is_file(): return root/'store'
+        from langclass.demo import build_corpus
+        from langclass.features import FeatureConfig
+        from langclass.sources import import_corpus
+        from langclass.model import ModelConfig, train
+        build_corpus(root/'corpus', langs=('en', 'zh'), speakers_per_lang=12, clips_per_speaker=1, min_s=10, max_s=14,
+                     noise_frac=0, reverb_frac=0, progress=False)
+        import_corpus(root/'corpus/manifest.csv', root/'store', progress=False)
+        fcfg = FeatureConfig(window_s=3.0, hop_s=1.5, n_mels=40, n_fft=640, hop_length=320)
+        mcfg = ModelConfig(filters=(16, 32, 32), dense=32, epochs=20, batch_size=16, patience=20, learning_rate=3e-3)
+        train(root/'store', None, fcfg, mcfg, name='tiny', augment='none', test_frac=0.25, val_frac=0.15, workers=1, verbose=0)
+        return root/'store'
