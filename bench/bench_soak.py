@@ -10,6 +10,12 @@ bytes, an empty body). Reported per level: valid clips per second, p50/p95/p99 l
 valid requests, the bad uploads answered with the right 4xx, the server's CPU seconds per request. Then, for the
 first model, a soak of `--soak-minutes` at `--soak-concurrency`: the server's RSS sampled every 10 s, its growth from
 the first minute's mean to the last minute's. The client shares the machine's cores.
+
+Measured (2 cores, a CI run beside it): untrained default CNN, 200 requests per level, 5 % bad uploads (all answered 4xx):
+concurrency 1 / 16 / 64: 73.2 / 76.0 / 78.7 valid clips/s, p99 60 / 315 / 866 ms, 0 errors, 10.1-10.4 ms server CPU per request.
+Soak 10 min at 16: 48,684 requests, 77.0 valid/s, p50/p95/p99 191/296/352 ms, 0 errors on valid input, 2,450 bad
+uploads all 4xx, 12.0 ms CPU per request, RSS 137.3 -> 138.2 MB (+0.66 %). Encoder head (tiny-enc, mixed 2-30 s clips,
+100 per level): 3.3 / 4.2 / 5.8 valid clips/s, 160-197 ms CPU per request, RSS 486-511 MB, 0 errors.
 """
 import argparse, http.client, io, json, os, random, subprocess, sys, tempfile, threading, time
 from pathlib import Path
@@ -48,7 +54,7 @@ def load(port:int, n:int, conc:int, good, bad, seed:int=0, until:float|None=None
             with lock:
                 if (until is None and left[0] <= 0) or (until is not None and time.time() >= until): return
                 left[0] -= 1
-                name, body, kind = (*rng.choice(bad), 'bad') if rng.random() < 0.05 else (*rng.choice(good), 'good')
+                name, body, kind = (*rng.choice(bad), 'bad') if bad and rng.random() < 0.05 else (*rng.choice(good), 'good')
             t0 = time.perf_counter()
             try:
                 c.request('POST', '/v1/predict', body=body, headers={'Content-Type': 'audio/mpeg'})
