@@ -24,9 +24,9 @@ Validation (early stopping): `split_clips(pool, test_frac=0, val_frac=0.1, group
 val_by='speaker')` of each fold's real training clips, i.e. a random 10 % of each language's clips,
 the same clips for every configuration; the synthetic clips, where mixed in, all train. Grouping by
 speaker or source is not used because on this set it empties a language: fr has one 125-clip speaker
-(asterisk-prompt-fr-armelle), and both `val_by='speaker'` and `val_by='auto'` (which compares a
-source's speaker count with a clip count) put all 125 into validation in F1, leaving 6 fr clips to
-train on. The splits are passed to `train(splits=...)`.
+(asterisk-prompt-fr-armelle): `val_by='speaker'` puts all 125 into validation in F1, leaving 6 fr clips
+to train on, and so did `val_by='auto'` until split_clips counted a source's clips rather than its
+speaker groups (fixed since). The splits are passed to `train(splits=...)`.
 
 Configurations (each on every fold; trained ones once per model seed, figures averaged over seeds):
   cnn             the CNN with bench_realspeech's `baseline` (today's defaults: 6 s windows of 40 mel bands,
