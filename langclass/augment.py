@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .core import quiet_stderr
 
 # %% auto #0
-__all__ = ['CODECS', 'check_audio', 'as_rng', 'rng_for', 'polarity_inversion', 'gain', 'high_pass', 'white_noise', 'time_mask',
+__all__ = ['CODECS', 'check_audio', 'as_rng', 'polarity_inversion', 'gain', 'high_pass', 'white_noise', 'time_mask',
            'default_n_fft', 'pitch_shift', 'speed', 'band_limit', 'telephone', 'codec', 'room_ir', 'reverb',
            'colored_noise', 'mix', 'equalize', 'Transform', 'PolarityInversion', 'Gain', 'HighPass', 'WhiteNoise',
            'TimeMask', 'PitchShift', 'Speed', 'Telephone', 'Codec', 'Reverb', 'ColoredNoise', 'Equalize', 'Babble',
@@ -55,14 +55,6 @@ def as_rng(rng:np.random.Generator|int) -> np.random.Generator:
     if isinstance(rng, np.random.Generator): return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool): return np.random.default_rng(int(rng))
     raise TypeError(f"Pass a numpy.random.Generator or an integer seed, got {rng!r}: langclass draws no hidden randomness")
-
-# %% ../nbs/07_augment.ipynb #4d276e06
-def rng_for(seed:int, # the run's seed
-            *keys, # anything identifying the draw: clip id (str), epoch (int), ...
-           ) -> np.random.Generator:
-    "An independent generator for `(seed, *keys)`; strings are hashed stably (CRC-32)."
-    ints = [int(seed)] + [zlib.crc32(k.encode()) if isinstance(k, str) else int(k) for k in keys]
-    return np.random.default_rng(np.random.SeedSequence(ints))
 
 # %% ../nbs/07_augment.ipynb #d5ae37bf
 def _polarity(y): return np.negative(y)

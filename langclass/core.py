@@ -16,7 +16,7 @@ __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'TF_CHATTER', 
            'get_language', 'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv',
            'merge_catalog', 'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock',
            'update_catalog', 'summarize', 'format_summary', 'data_home', 'Config', 'pool_context', 'usable_clips',
-           'find_script', 'quiet_stderr', 'filter_stderr']
+           'rng_for', 'find_script', 'quiet_stderr', 'filter_stderr']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -311,6 +311,15 @@ def usable_clips(clips:Iterable[Clip], # e.g. a store's catalog
         want = {lang_code(l) for l in langs}
         out = [c for c in out if c.lang in want]
     return out
+
+# %% ../nbs/00_core.ipynb #192f286b
+def rng_for(seed:int, # the run's seed
+            *keys, # anything identifying the draw: clip id (str), epoch (int), ...
+           ):
+    "An independent `numpy.random.Generator` for `(seed, *keys)`; strings are hashed stably (CRC-32)."
+    import numpy as np, zlib  # here: importing core loads no numpy (the CLI starts fast)
+    ints = [int(seed)] + [zlib.crc32(k.encode()) if isinstance(k, str) else int(k) for k in keys]
+    return np.random.default_rng(np.random.SeedSequence(ints))
 
 # %% ../nbs/00_core.ipynb #9af7fcc6
 def find_script(name:str, # the program, e.g. 'rclone'

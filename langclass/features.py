@@ -16,7 +16,7 @@ import soundfile as sf
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
-from .core import Clip, Config, lang_code, pool_context, quiet_stderr
+from .core import Clip, Config, lang_code, pool_context, quiet_stderr, rng_for
 from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
@@ -595,7 +595,6 @@ def make_dataset(store:Store, # where audio and cached features are
                 ):
     "A `tf.data.Dataset` of `(x [B, n_frames, n_features, 1], y one-hot [B, len(langs)])` batches (and `w [B]` with `weights`)."
     import tensorflow as tf
-    from langclass.augment import rng_for  # here, not at the top: predict and serve import features without scipy.signal
     clips = list(clips)
     langs = [lang_code(l) for l in langs]
     if not clips: raise ValueError("make_dataset: no clips")
