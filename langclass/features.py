@@ -21,10 +21,10 @@ from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synth_signal', 'clip_windows', 'logmel',
-           'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'featurize_audio',
-           'cached_clips', 'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor',
-           'extractor_config', 'spec_augment', 'make_dataset']
+__all__ = ['EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'resample', 'load_audio', 'synth_signal',
+           'clip_windows', 'hann', 'logmel', 'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips',
+           'limit_threads', 'featurize_audio', 'cached_clips', 'featurize_catalog', 'load_feature_file',
+           'load_features', 'register_extractor', 'extractor_config', 'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -112,19 +112,23 @@ def normalize_audio(y:np.ndarray, # waveform
     else: raise ValueError(f"norm={norm!r}: use 'peak', 'rms' or None")
     return y if ref <= 1e-10 else (y * np.float32(target / ref)).astype(np.float32)
 
+# %% ../nbs/08_features.ipynb #754f59a1
+def resample(y:np.ndarray, # waveform (samples,), or a batch (clips, samples)
+             orig:float, # its sample rate, Hz
+             target:float, # the rate wanted, Hz
+            ) -> np.ndarray:
+    "`y` from `orig` to `target` Hz with soxr's HQ filter, cut or zero-padded to `ceil(len(y) * target / orig)` samples: `librosa.resample(res_type='soxr_hq')`."
+    n = int(np.ceil(y.shape[-1] * (float(target) / orig)))
+    z = soxr.resample(y.T, orig, target, quality='soxr_hq').T  # soxr takes (frames, channels): a batch's rows are its channels
+    z = z[..., :n] if z.shape[-1] >= n else np.pad(z, [(0, 0)] * (z.ndim - 1) + [(0, n - z.shape[-1])])
+    return np.ascontiguousarray(z, dtype=np.float32)
+
 # %% ../nbs/08_features.ipynb #a9393d3e
 def _decode_error(e:Exception, size:int|None) -> str:
     "libsndfile's message, except where it misleads: for data in no format it knows it says the *file* does not exist."
     msg = str(e)
     if 'possibly a pipe' not in msg and 'File does not exist' not in msg: return msg
     return f"{f'{size:,} bytes' if size is not None else 'the data'} in no audio format soundfile reads (not audio, or cut short)"
-
-def _resample(y, orig:int, target:int) -> np.ndarray:
-    "`y` from `orig` to `target` Hz with soxr's HQ filter, cut or zero-padded to `ceil(len(y) * target / orig)` samples: `librosa.resample(res_type='soxr_hq')`."
-    n = int(np.ceil(len(y) * (float(target) / orig)))
-    z = soxr.resample(y, orig, target, quality='soxr_hq')
-    z = z[:n] if len(z) >= n else np.pad(z, (0, n - len(z)))
-    return np.ascontiguousarray(z, dtype=np.float32)
 
 def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a binary file object
                sr:int=16000, # target sample rate, Hz (None keeps the file's rate)
@@ -152,7 +156,7 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
     y = y[:, 0] if y.shape[1] == 1 else np.mean(y, axis=1)
     if not np.all(np.isfinite(y)): raise AudioError(f"Cannot decode audio {label}: non-finite samples")
     y = np.ascontiguousarray(y, dtype=np.float32)
-    if sr and native != sr: y = _resample(y, native, sr)
+    if sr and native != sr: y = resample(y, native, sr)
     return normalize_audio(y, norm, rms_db)
 
 # %% ../nbs/08_features.ipynb #0c406d89
@@ -236,10 +240,16 @@ def _mel_basis(sr, n_fft, n_mels, fmin, fmax) -> np.ndarray:
 @lru_cache(maxsize=16)
 def _mel_sparse(sr, n_fft, n_mels, fmin, fmax): return scipy.sparse.csr_array(_mel_basis(sr, n_fft, n_mels, fmin, fmax))
 
-# %% ../nbs/08_features.ipynb #334f4b90
+# %% ../nbs/08_features.ipynb #3f367611
 @lru_cache(maxsize=16)
-def _hann(n): return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)  # periodic, float64: scipy's get_window('hann', n), as librosa.stft uses
+def hann(n:int, # window length, samples
+        ) -> np.ndarray:
+    "The periodic Hann window of `n` samples (float64, read-only): scipy's `get_window('hann', n)`, as `librosa.stft` uses."
+    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+    w.flags.writeable = False  # cached: shared by every caller
+    return w
 
+# %% ../nbs/08_features.ipynb #334f4b90
 _CHUNK = 64  # frames per FFT call: the windowed frames and their spectrum (0.5 MB) stay in a 1 MB L2 cache
 
 def _stft_power(x, n_fft:int, hop_length:int, center:bool=True, n_frames:int|None=None) -> np.ndarray:
@@ -250,7 +260,7 @@ def _stft_power(x, n_fft:int, hop_length:int, center:bool=True, n_frames:int|Non
     if n_frames is not None: fr = fr[..., :n_frames, :]
     lead, T = fr.shape[:-2], fr.shape[-2]
     P = np.empty(lead + (n_fft // 2 + 1, T), np.float32)
-    buf, win = np.empty((min(T, _CHUNK), n_fft)), _hann(n_fft)
+    buf, win = np.empty((min(T, _CHUNK), n_fft)), hann(n_fft)
     for i in np.ndindex(lead):
         for a in range(0, T, _CHUNK):
             b = min(T, a + _CHUNK); w = buf[:b - a]
