@@ -505,15 +505,15 @@ def load_infer_model(store, # the store (`open_cli_store`)
                      args=None, # with `--zero-shot`: Whisper's own language detection over `--lang` (default: the six), no model
                     ):
     "The model for `predict` and `serve`: its LiteRT export, without TensorFlow (`langclass.infer.load_model`), or zero-shot."
-    from langclass import infer
+    from langclass import infer as I
     if args is not None and getattr(args, 'encoder_dir', None): os.environ['LANGCLASS_ENCODER_DIR'] = str(Path(args.encoder_dir).expanduser())
     if args is not None and getattr(args, 'zero_shot', False):
         from langclass.encoders import EncoderConfig
-        return infer.zero_shot_model(args.lang or DEFAULT_LANGS, EncoderConfig(name=args.encoder or 'whisper-base', vad=args.vad))
+        return I.zero_shot_model(args.lang or DEFAULT_LANGS, EncoderConfig(name=args.encoder or 'whisper-base', vad=args.vad))
     p = Path(name).expanduser()
     with filter_stderr(TF_CHATTER):  # an artifact without the export loads through TensorFlow
-        if (p/'config.json').is_file() and p.parent.name == 'models': return infer.load_model(p)
-        return infer.load_model(store, name)
+        if (p/'config.json').is_file() and p.parent.name == 'models': return I.load_model(p)
+        return I.load_model(store, name)
 
 # %% ../nbs/14_cli.ipynb #a9666421
 def cmd_predict(args) -> int:
@@ -525,14 +525,14 @@ def cmd_predict(args) -> int:
         except ValueError as e: errors.append((src, str(e)))
     rows = []
     if inputs:
-        from langclass import infer
+        from langclass import infer as I
         store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
         lm = load_infer_model(store, args.model, args)
         from tqdm import tqdm
         bar = tqdm(inputs, desc='predict', unit='input', file=sys.stderr, leave=False,
                    disable=len(inputs) < 2 or not _progress(args) or not sys.stderr.isatty())  # on a terminal only
         for src, buf in bar:
-            try: p = infer.predict(lm, buf, threshold=args.threshold, vad=args.vad or None)
+            try: p = I.predict(lm, buf, threshold=args.threshold, vad=args.vad or None)
             except Exception as e: errors.append((src, f"{src}: {one_line(e)}" if src not in str(e) else str(e))); continue
             ru = p[1] if len(p) > 1 else (None, 0.0)
             rows.append(dict(input=src, lang=p.lang, prob=round(p.prob, 4), runner_up=ru[0], runner_up_prob=round(ru[1], 4),

@@ -23,7 +23,7 @@ from .features import FeatureConfig
 from .encoders import EncoderConfig, get_encoder
 from .artifact import EXPORT_FILE, Runner, artifact_location, list_models, model_file, read_config, reexport_hint, save_artifact  # noqa: F401 (list_models: for callers of this module)
 from . import metrics as lidm  # C_avg, EER, DET, calibration, open set, bootstrap (NumPy only)
-from . import infer as _I  # the TensorFlow-free predict (which imports nothing of this module)
+from . import infer as I  # the TensorFlow-free predict (which imports nothing of this module)
 
 # %% auto #0
 __all__ = ['SPLITS', 'LID_COSTS', 'ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'speaker_group',
@@ -879,7 +879,7 @@ def write_report(ev, # an `Evaluation`, or a `Comparison` of several models
     return keys + [prefix + 'report.md']
 
 # %% ../nbs/09_model.ipynb #0b9b9e01
-def evaluate_audio(model:_I.InferModel|LangModel, # any model `langclass.infer.predict` runs: a LiteRT export, an encoder head, zero-shot
+def evaluate_audio(model:I.InferModel|LangModel, # any model `langclass.infer.predict` runs: a LiteRT export, an encoder head, zero-shot
                    store:Store|str, # where the clips' audio is
                    clips:Sequence[Clip], # clips in the model's languages (others are skipped)
                    *,
@@ -896,13 +896,13 @@ def evaluate_audio(model:_I.InferModel|LangModel, # any model `langclass.infer.p
     rows, skipped, wt, wp = [], [], [], []
     for c in tqdm(_usable(clips), desc='evaluate', unit='clip', disable=not progress, file=sys.stderr):
         if c.lang not in idx: skipped.append(c.clip_id); continue
-        try: y = _I.load_waveform(io.BytesIO(store.get_bytes(c.key)), cfg)
+        try: y = I.load_waveform(io.BytesIO(store.get_bytes(c.key)), cfg)
         except Exception as e: raise ValueError(f"{store.uri.rstrip('/')}/{c.key}: {e}") from None
         if seconds is not None:
             n = int(round(seconds * sr))
             if len(y) < n: skipped.append(c.clip_id); continue
             a = int(rng.integers(0, len(y) - n + 1)); y = y[a:a + n]
-        p = _I.predict(m, y, sr=sr, min_speech=0.0)
+        p = I.predict(m, y, sr=sr, min_speech=0.0)
         rows.append((c, np.array([dict(p)[l] for l in m.langs])))
         wt += [idx[c.lang]] * len(p.timeline); wp += [idx[t['lang']] for t in p.timeline]
     if not rows: raise ValueError(f"No clips in the languages of model {m.name!r} ({', '.join(m.langs)})" + (f" of at least {seconds:g} s" if seconds else ''))
@@ -1113,19 +1113,19 @@ def _as_model(m):
     if isinstance(m, (str, Path)):
         p = Path(m)
         if (p/'config.json').is_file() and (p/'model.keras').is_file() and p.parent.name == 'models':
-            return _I.load_model(p)
+            return I.load_model(p)
         raise ValueError(f"{m}: not a model artifact folder (models/NAME/ with config.json and model.keras)")
     raise TypeError(f"Expected a LangModel or an artifact folder, got {type(m).__name__}")
 
-def infer_model(lm:LangModel) -> _I.InferModel:
+def infer_model(lm:LangModel) -> I.InferModel:
     "`lm` as a `langclass.infer.InferModel` (its LiteRT network, temperature and open-set threshold) for `predict` and the audio-path evaluations."
     conf = {'langs': list(lm.langs), 'temperature': lm.temperature, 'open_set_threshold': lm.open_set_threshold}
     name = lm.meta.get('name') or 'default'
     if lm.feature_cfg.extractor == 'encoder':
-        return _I.InferModel(_runner(lm), tuple(lm.langs), FeatureConfig(), name, config=conf, encoder=get_encoder(lm.feature_cfg))
-    return _I.InferModel(_runner(lm), tuple(lm.langs), lm.feature_cfg, name, config=conf)
+        return I.InferModel(_runner(lm), tuple(lm.langs), FeatureConfig(), name, config=conf, encoder=get_encoder(lm.feature_cfg))
+    return I.InferModel(_runner(lm), tuple(lm.langs), lm.feature_cfg, name, config=conf)
 
-@delegates(_I.predict)
+@delegates(I.predict)
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
             **kwargs, # `langclass.infer.predict`'s options: sr, threshold, open_set, timeout, max_bytes, min_speech, silence_db
@@ -1133,4 +1133,4 @@ def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../mod
     "Languages of `src` sorted by calibrated probability (windows averaged), with low-confidence, unknown-language and no-speech flags: `langclass.infer.predict` on the model's LiteRT export."
     m = _as_model(model)
     if isinstance(m, LangModel): m = infer_model(m)
-    return _I.predict(m, src, **kwargs)
+    return I.predict(m, src, **kwargs)
