@@ -93,8 +93,10 @@ class GradientReversal(layers.Layer):
     def __init__(self, scale:float=1.0, **kwargs): super().__init__(**kwargs); self.scale = float(scale)
     def call(self, x):
         s = self.scale
-        @tf.custom_gradient
-        def rev(x): return tf.identity(x), lambda dy: -s * dy
+        @keras.ops.custom_gradient
+        def rev(x):
+            def grad(*args, upstream=None): return -s * (args[0] if upstream is None else upstream)  # TF, JAX: grad(dy); PyTorch: upstream=dy
+            return keras.ops.copy(x), grad
         return rev(x)
     def get_config(self): return {**super().get_config(), 'scale': self.scale}
 
