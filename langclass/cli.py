@@ -326,7 +326,7 @@ def cmd_train(args) -> int:
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = _catalog(store)
     _check_sources(clips, args.holdout_source, store.uri)
-    try: M._augmenter(args.augment)
+    try: M.augmenter(args.augment)
     except ValueError as e: raise CLIError(f"bad --augment: {one_line(e)}", 2) from None
     if args.ray is not None:
         if args.encoder: raise CLIError("train --ray trains the CNN; an encoder head trains on one machine (its inputs are small): "
@@ -428,7 +428,7 @@ def cmd_evaluate(args) -> int:
     prog = None if _progress(args) else False  # a bar on a terminal
     if len(models) == 1 and lm is not None:
         res = M.evaluate(lm, store, use, workers=args.workers, progress=prog, unknown=args.unknown)
-    else: res = M.compare(models, store, use, workers=args.workers, progress=bool(prog is None and M._stderr_tty()))
+    else: res = M.compare(models, store, use, workers=args.workers, progress=bool(prog is None and M.stderr_tty()))
     dur = M.evaluate_durations(next(iter(models.values())), store, use, durations) if durations else None
     _evaluate_output(M, args, store, names, res, dur)
     return 0
@@ -446,7 +446,7 @@ def _evaluate_output(M, args, store, names, res, dur):
         st, pre = _report_dest(args, store, names[0])
         keys = [f"{st.uri.rstrip('/')}/{k}" for k in M.write_report(res, st, pre, title=f"{', '.join(names)} on the {args.split} split of {store.uri}")]
         if dur is not None:
-            st.put_bytes(pre + 'durations.png', M._png(dur.plot()))
+            st.put_bytes(pre + 'durations.png', M.png_bytes(dur.plot()))
             st.put_bytes(pre + 'report.md', st.get_bytes(pre + 'report.md') + f"\n\n## By clip duration\n\n{dur.table(markdown=True)}\n\n![durations](durations.png)\n".encode())
     if args.json:
         d = res.to_dict(clips=True)

@@ -23,8 +23,9 @@ from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 # %% auto #0
 __all__ = ['EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'resample', 'load_audio', 'synth_signal',
            'clip_windows', 'hann', 'logmel', 'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips',
-           'limit_threads', 'featurize_audio', 'cached_clips', 'featurize_catalog', 'load_feature_file',
-           'load_features', 'register_extractor', 'extractor_config', 'spec_augment', 'make_dataset']
+           'limit_threads', 'audio_key', 'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips',
+           'featurize_plan', 'featurize_done', 'featurize_catalog', 'load_feature_file', 'load_features',
+           'register_extractor', 'extractor_config', 'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -405,9 +406,15 @@ def limit_threads(n:int|None=1, # threads for the BLAS and OpenMP pools (None: l
     return threadpool_limits(max(1, int(n)))
 
 # %% ../nbs/08_features.ipynb #ec13b886
-def _audio_key(clip:Clip) -> str: return clip.key or raw_key(clip)
+def audio_key(clip:Clip, # a catalog's clip
+             ) -> str:
+    "The store key of `clip`'s audio: its `key`, else where a download puts it (`raw_key`)."
+    return clip.key or raw_key(clip)
 
-def _audio_src(store:Store, key:str):
+def audio_source(store:Store, # where the audio is
+                 key:str, # its key (`audio_key`)
+                ) -> str|bytes:
+    "What `load_audio` reads for `key`: the local path where the store has one (a `LocalStore`), else the bytes."
     p = store.local_path(key)
     if p is not None:
         if not Path(p).is_file(): raise FileNotFoundError(f"No audio for key {key!r} in store {store.uri}")
@@ -432,7 +439,9 @@ def featurize_audio(src, # path, bytes or file object of one clip's audio
     return dict(features=X, padded=padded, seconds=len(y) / cfg.sr)
 
 # %% ../nbs/08_features.ipynb #e3f88246
-def _job(args):
+def featurize_job(args:tuple, # `(clip_id, src, name, cfg)`: the audio as `audio_source` gives it, its name for errors, any extractor config
+                 ) -> tuple:
+    "`(clip_id, feature file bytes or None, error or None)`: one clip's `.npz` as `featurize_catalog` stores it (a pool's or a Ray task's job)."
     clip_id, src, name, cfg = args
     try:
         r = cfg.compute(src, name=name)  # any extractor (`EXTRACTORS`): its arrays, 'features' first
@@ -440,9 +449,7 @@ def _job(args):
                                    config=np.array(json.dumps(cfg.to_dict(), sort_keys=True))), None
     except Exception as e: return clip_id, None, f"{type(e).__name__}: {e}"
 
-def _one_thread(): return limit_threads(1)
-
-def _init_worker(): _one_thread()
+def _init_worker(): limit_threads(1)
 
 def cached_clips(store:Store, cfg) -> set[str]:
     "Ids of the clips whose features under `cfg` are in `store`."
@@ -450,7 +457,11 @@ def cached_clips(store:Store, cfg) -> set[str]:
     return {k[len(prefix):-4] for k in store.list(prefix) if k.endswith('.npz')}
 
 # %% ../nbs/08_features.ipynb #8632239e
-def _report_start(store, clips, cfg, **extra):
+def featurize_plan(store:Store, # where the features are cached
+                   clips:Iterable[Clip], # the clips to featurize
+                   cfg, # the feature config (any extractor's)
+                   **extra, # more fields of the report
+                  ) -> tuple:
     "`(clips, todo, done, report)` for featurizing `clips`: those whose features are cached are done already."
     clips = list(clips)
     have = cached_clips(store, cfg)
@@ -458,8 +469,14 @@ def _report_start(store, clips, cfg, **extra):
     report = dict(computed=0, cached=len(clips) - len(todo), failed={}, clip_ids=[], seconds=0.0, **extra)
     return clips, todo, {c.clip_id for c in clips if c.clip_id in have}, report
 
-def _report_end(report, clips, done, t0, progress, who):
-    "The report's clip ids and seconds; a line on stderr naming the first failures."
+def featurize_done(report:dict, # `featurize_plan`'s report, counts filled in
+                   clips:list, # all the clips
+                   done:set, # ids of those with features now
+                   t0:float, # `time.perf_counter()` at the start
+                   progress:bool, # name the first failures on stderr
+                   who:str, # the function that reports, for that line
+                  ) -> dict:
+    "`report` with the clip ids done and the seconds taken; with `progress`, a line on stderr naming the first failures."
     report['clip_ids'] = [c.clip_id for c in clips if c.clip_id in done]
     report['seconds'] = round(time.perf_counter() - t0, 3)
     if report['failed'] and progress:
@@ -479,14 +496,14 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
     "Compute and cache the features of `clips` that are not cached yet; report computed/cached/failed."
     t0 = time.perf_counter()
     cfg = cfg.prepare()  # an encoder resolves its weights here: their hash is part of the cache key
-    clips, todo, done, report = _report_start(store, clips, cfg)
+    clips, todo, done, report = featurize_plan(store, clips, cfg)
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     workers = min(workers, max(1, len(todo)))
 
     def jobs():
         for c in todo:
-            key = _audio_key(c)
-            try: src = _audio_src(store, key)
+            key = audio_key(c)
+            try: src = audio_source(store, key)
             except Exception as e:
                 report['failed'][c.clip_id] = f"{type(e).__name__}: {e}"; bar.update(1); continue
             yield c.clip_id, src, f"{store.uri.rstrip('/')}/{key}", cfg
@@ -502,8 +519,8 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
 
     with tqdm(total=len(todo), desc=f'features {cfg.hash}', disable=not progress or not todo, unit='clip') as bar:
         if workers <= 1 or len(todo) <= 1:
-            with _one_thread():
-                for j in jobs(): collect(_job(j))
+            with limit_threads(1):
+                for j in jobs(): collect(featurize_job(j))
         else:
             with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker) as ex:
                 pending = {}
@@ -511,12 +528,12 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
                     try: return f.result()
                     except Exception as e: return pending[f], None, f"worker failed: {type(e).__name__}: {e}"
                 for j in jobs():  # at most 2 jobs per worker in flight (bytes of S3 audio stay bounded)
-                    pending[ex.submit(_job, j)] = j[0]
+                    pending[ex.submit(featurize_job, j)] = j[0]
                     if len(pending) >= 2 * workers:
                         fin, _ = wait(pending, return_when=FIRST_COMPLETED)
                         for f in fin: collect(result(f)); del pending[f]
                 for f in list(pending): collect(result(f))
-    return _report_end(report, clips, done, t0, progress, 'featurize_catalog')
+    return featurize_done(report, clips, done, t0, progress, 'featurize_catalog')
 
 # %% ../nbs/08_features.ipynb #04096632
 def load_feature_file(store:Store, clip_id:str, cfg) -> dict:
@@ -640,8 +657,8 @@ def make_dataset(store:Store, # where audio and cached features are
         else:
             y = wave.get(i)
             if y is None:
-                key = _audio_key(c)
-                y = load_audio(_audio_src(store, key), cfg.sr, name=f"{store.uri.rstrip('/')}/{key}", norm=cfg.audio_norm, rms_db=cfg.rms_db)
+                key = audio_key(c)
+                y = load_audio(audio_source(store, key), cfg.sr, name=f"{store.uri.rstrip('/')}/{key}", norm=cfg.audio_norm, rms_db=cfg.rms_db)
                 if cached_bytes[0] + y.nbytes <= audio_cache_mb * 2**20: wave[i] = y; cached_bytes[0] += y.nbytes
             t1 = time.perf_counter()
             y = np.asarray(augment(y, cfg.sr, rng), np.float32)
