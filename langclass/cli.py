@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 from . import __version__
 from fastcore.docments import docments
-from .core import DEFAULT_LANGS, LANGUAGES, ROUTES, TF_CHATTER, data_home, filter_stderr, lang_code, usable_clips
+from .core import DEFAULT_LANGS, LANGUAGES, TF_CHATTER, data_home, filter_stderr, lang_code, usable_clips
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CLIError', 'one_line', 'lang_arg', 'check_store_uri', 'store_arg', 'add_config_args', 'config_from_args',
@@ -176,7 +176,9 @@ def cmd_crawl(args) -> int:
     langs = args.lang or list(DEFAULT_LANGS)
     sections = _sections(args.section)
     crawl_mod = need_module('crawl', 'langclass crawl')
-    check_site(args.site or ROUTES[args.route].site)
+    try: route = crawl_mod.get_route(args.route)  # crawl's ROUTES: imported for this command only, not to build the parser
+    except ValueError as e: raise CLIError(one_line(e), 2) from None
+    check_site(args.site or route.site)
     store = open_cli_store(args.store, args.endpoint_url)
     _, rep = crawl_mod.crawl(args.site, langs, store=store, route=args.route, rate=args.rate, max_pages=args.max_pages,
                              full=args.full, progress=_progress(args), sections=sections)
@@ -664,7 +666,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
             "store's catalog; a rerun adds only new clips. Then run `langclass download`.")
     p.add_argument('--site', metavar='URL', help="base URL of the site (default: the live audio-lingua of --route; "
                                                  "e.g. a mirror or the local replica)")
-    p.add_argument('--route', choices=tuple(ROUTES), default='classic',
+    p.add_argument('--route', default='classic', metavar='NAME',
                    help="which generation of the site to read: classic pages, current pages or RSS feeds (default: classic)")
     p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE',
                    help=langs_help + f" (default: {' '.join(DEFAULT_LANGS)})")

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Iterable
 
 # %% auto #0
-__all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'TF_CHATTER', 'Language', 'register_language', 'lang_code',
-           'get_language', 'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv',
-           'merge_catalog', 'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock',
-           'update_catalog', 'summarize', 'format_summary', 'data_home', 'Config', 'pool_context', 'usable_clips',
-           'rng_for', 'find_script', 'quiet_stderr', 'filter_stderr']
+__all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'CLIP_FIELDS', 'TF_CHATTER', 'Language', 'register_language', 'lang_code',
+           'get_language', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog', 'atomic_path', 'atomic_write',
+           'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize', 'format_summary', 'data_home',
+           'Config', 'pool_context', 'usable_clips', 'rng_for', 'find_script', 'quiet_stderr', 'filter_stderr']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -75,41 +74,6 @@ def lang_code(tag:str) -> str:
 def get_language(tag:str) -> Language:
     "The registered `Language` for `tag`."
     return LANGUAGES[lang_code(tag)]
-
-# %% ../nbs/00_core.ipynb #b4151d6e
-@dataclass(frozen=True)
-class Route:
-    "One way to crawl audio-lingua: the live site, a section's first page, and the formats of its pages."
-    name: str  # what `crawl(route=...)` and `langclass crawl --route` take, e.g. 'classic'
-    site: str  # base URL of the live site
-    start: str  # a section's first page, relative to `site`, with `{section}` for the section (`rubrique`) id
-    pages: str  # format of its listing pages, a key of `langclass.crawl.PARSERS`: 'classic' (SPIP), 'current' (DSFR) or 'rss'
-    articles: str  # format of its article pages (read again when a clip's MP3 URL failed): 'classic' or 'current'
-    @property
-    def source(self) -> str:
-        "The catalog `source` of the clips this route finds."
-        return f"audio-lingua-{self.name}"
-
-# %% ../nbs/00_core.ipynb #09a511e2
-ROUTES: dict[str, Route] = {}
-
-def register_route(route:Route) -> Route:
-    "Add (or replace) a crawl route in `ROUTES` and return it."
-    if not re.fullmatch(r'[a-z][a-z0-9-]*', route.name): raise ValueError(f"Route name {route.name!r}: lowercase letters, digits and '-'")
-    ROUTES[route.name] = route
-    return route
-
-# %% ../nbs/00_core.ipynb #923ed565
-def get_route(name:str) -> Route:
-    "The registered route `name`; a `ValueError` naming the known ones if there is none."
-    if name not in ROUTES: raise ValueError(f"Unknown route {name!r}: one of {', '.join(ROUTES)}")
-    return ROUTES[name]
-
-# %% ../nbs/00_core.ipynb #acc1dbee
-for _r in [Route('classic', 'https://www.audio-lingua.eu/', 'spip.php?rubrique{section}', 'classic', 'classic'),
-           Route('current', 'https://audio-lingua.ac-versailles.fr/', 'spip.php?rubrique{section}', 'current', 'current'),
-           Route('rss', 'https://www.audio-lingua.eu/', 'spip.php?page=backend&id_rubrique={section}', 'rss', 'classic')]:
-    register_route(_r)
 
 # %% ../nbs/00_core.ipynb #79420f74
 _ID_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]{0,127}')
