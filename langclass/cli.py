@@ -471,7 +471,7 @@ def fetch_input(src:str, # a local file or an http(s) URL
     "The bytes of the audio at `src` (named after it), checked to be decodable audio; a `ValueError` naming it if not."
     import soundfile as sf
     if _is_url(src):
-        from langclass.store import fetch_url
+        from langclass.core import fetch_url
         try: data = fetch_url(src, timeout=timeout, max_bytes=max_bytes)  # bounded in size and total time
         except ValueError as e: raise ValueError(one_line(e, 300).replace('Cannot fetch', 'cannot fetch', 1)) from None
     elif re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*://', src): raise ValueError(f"{src}: only files and http(s):// URLs can be predicted")
