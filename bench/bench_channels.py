@@ -34,7 +34,7 @@ def main(argv=None):
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
     import numpy as np, soundfile as sf
     from langclass import augment as A
-    from langclass.core import DEFAULT_LANGS, Clip
+    from langclass.core import DEFAULT_LANGS, Clip, rng_for
     from langclass.demo import build_corpus, split_heldout
     from langclass.features import FeatureConfig, load_audio
     from langclass.sources import import_corpus
@@ -57,7 +57,7 @@ def main(argv=None):
             q = corpus/name/p.name
             if not q.exists():
                 q.parent.mkdir(parents=True, exist_ok=True)
-                z = np.clip(fn(A, y, 16000, A.rng_for(a.seed, name, c.clip_id)), -1, 1)
+                z = np.clip(fn(A, y, 16000, rng_for(a.seed, name, c.clip_id)), -1, 1)
                 sf.write(q, z, 16000, format='MP3')
             rows.append([q.relative_to(corpus), c.lang, name, c.speaker_id, c.text or ''])
     with open(corpus/'manifest.csv', 'w', newline='') as f: csv.writer(f).writerows(rows)

@@ -53,7 +53,7 @@ def main():
 
     t = time.perf_counter()
     single = M.train(local, cat, fcfg, mcfg, name='bench-single', augment='none', workers=1, verbose=0, **split)
-    n_win = sum(M._est_windows(c, fcfg) for c in cat if c.clip_id in single.splits['train'])
+    n_win = sum(M.estimated_windows(c, fcfg) for c in cat if c.clip_id in single.splits['train'])
     res['train_local'] = {'fit_s': single.meta['fit_seconds'], 'epochs': single.meta['epochs_run'], 'train_windows': n_win,
                           's_per_window': single.meta['fit_seconds'] / (single.meta['epochs_run'] * n_win)}
 

@@ -115,7 +115,7 @@ def peer_catalog(store:LocalStore, clips, cfg:FeatureConfig, workers:int) -> int
 def breakdown(store:LocalStore, clips, cfg:FeatureConfig) -> tuple[dict, dict]:
     "CPU and wall seconds of each step of featurize_catalog's work, summed over `clips` (one thread)."
     import soundfile as sf
-    from langclass.features import _resample
+    from langclass.features import resample
     t = dict.fromkeys(['decode MP3 (libsndfile/mpg123)', 'resample 22.05 → 16 kHz (soxr_hq)', 'speech check (active_seconds)',
                        'log-mel + MFCC (audio_features)', 'npz serialisation', 'store write (atomic, fsync)'], 0.0)
     k, tc = list(t), dict.fromkeys(t, 0.0)
@@ -125,7 +125,7 @@ def breakdown(store:LocalStore, clips, cfg:FeatureConfig) -> tuple[dict, dict]:
             t0 = now()
             with sf.SoundFile(str(store.local_path(c.key))) as f: sr0, y = f.samplerate, f.read(dtype='float32', always_2d=True)
             y = np.ascontiguousarray(y[:, 0]); t1 = now()
-            y = _resample(y, sr0, cfg.sr); t2 = now()
+            y = resample(y, sr0, cfg.sr); t2 = now()
             active_seconds(y, cfg.sr); t3 = now()
             X = audio_features(y, cfg); t4 = now()
             data = _npz_bytes(features=X, padded=np.zeros(len(X), bool), seconds=np.float64(len(y) / cfg.sr),

@@ -14,9 +14,10 @@ import scipy.signal as sps
 import soundfile as sf
 from numpy.lib.stride_tricks import sliding_window_view
 from .core import quiet_stderr
+from .features import hann, resample
 
 # %% auto #0
-__all__ = ['CODECS', 'check_audio', 'as_rng', 'rng_for', 'polarity_inversion', 'gain', 'high_pass', 'white_noise', 'time_mask',
+__all__ = ['CODECS', 'check_audio', 'as_rng', 'polarity_inversion', 'gain', 'high_pass', 'white_noise', 'time_mask',
            'default_n_fft', 'pitch_shift', 'speed', 'band_limit', 'telephone', 'codec', 'room_ir', 'reverb',
            'colored_noise', 'mix', 'equalize', 'Transform', 'PolarityInversion', 'Gain', 'HighPass', 'WhiteNoise',
            'TimeMask', 'PitchShift', 'Speed', 'Telephone', 'Codec', 'Reverb', 'ColoredNoise', 'Equalize', 'Babble',
@@ -55,14 +56,6 @@ def as_rng(rng:np.random.Generator|int) -> np.random.Generator:
     if isinstance(rng, np.random.Generator): return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool): return np.random.default_rng(int(rng))
     raise TypeError(f"Pass a numpy.random.Generator or an integer seed, got {rng!r}: langclass draws no hidden randomness")
-
-# %% ../nbs/07_augment.ipynb #4d276e06
-def rng_for(seed:int, # the run's seed
-            *keys, # anything identifying the draw: clip id (str), epoch (int), ...
-           ) -> np.random.Generator:
-    "An independent generator for `(seed, *keys)`; strings are hashed stably (CRC-32)."
-    ints = [int(seed)] + [zlib.crc32(k.encode()) if isinstance(k, str) else int(k) for k in keys]
-    return np.random.default_rng(np.random.SeedSequence(ints))
 
 # %% ../nbs/07_augment.ipynb #d5ae37bf
 def _polarity(y): return np.negative(y)
@@ -186,12 +179,6 @@ def time_mask(y:np.ndarray, # waveform (or batch), float32
     return _time_mask(y, sr, spans, fade_s)
 
 # %% ../nbs/07_augment.ipynb #e76012d8
-_HANN = {}
-def _hann(n):
-    w = _HANN.get(n)
-    if w is None: w = _HANN[n] = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)).astype(np.float32)
-    return w
-
 @lru_cache(maxsize=4096)
 def _largest_prime(m):
     p, big = 2, 1
@@ -223,9 +210,10 @@ def _ps_plan(N, M, Ha, K):
     rot = np.exp(-1j * wH).astype(np.complex64)
     adv = np.mod((N / M - 1) * wH, 2 * np.pi).astype(np.float32)
     q = -(-M // Ha)
-    w2 = np.zeros(q * Ha, np.float32); w2[:M] = np.square(_hann(M))
+    hM = hann(M).astype(np.float32)
+    w2 = np.zeros(q * Ha, np.float32); w2[:M] = np.square(hM)
     idx = np.arange(_BLOCK * K, dtype=np.intp).reshape(_BLOCK, K)   # intp: `take` converts nothing
-    plan = rot, adv, _hann(M) * np.float32(M / N), 1 / w2.reshape(q, Ha).sum(0), idx
+    plan = rot, adv, hM * np.float32(M / N), 1 / w2.reshape(q, Ha).sum(0), idx
     for a in plan: a.flags.writeable = False                   # shared by every call (and thread)
     return plan
 
@@ -264,7 +252,7 @@ def _pitch_shift1(y, sr, semitones, n_fft=None):
     q = -(-M // Ha)                                  # hops per grain
     sh = pad - (N - M) // 2                          # output sample i is sample i + sh of the slots
     rot, adv, hM, inv, idx = _ps_plan(N, M, Ha, K)
-    hN = _hann(N)
+    hN = hann(N).astype(np.float32)
     res = np.empty(n, np.float32)
     d = np.zeros(K, np.float32)                      # phase rotation of the last frame, locked to its peaks
     tmp = np.empty(K, np.float32)
@@ -367,10 +355,6 @@ def band_limit(y:np.ndarray, # waveform (or batch), float32
     return _band_limit(y, sr, low_hz, high_hz, rolloff_db)
 
 # %% ../nbs/07_augment.ipynb #d2905053
-def _resample(y, sr_from, sr_to):
-    fr = (Fraction(sr_to) / Fraction(sr_from)).limit_denominator(1000)
-    return sps.resample_poly(y, fr.numerator, fr.denominator, axis=-1).astype(np.float32, copy=False)
-
 def _fit(z, n):
     "`z` cut or zero-padded to `n` samples along the last axis."
     if z.shape[-1] >= n: return z[..., :n]
@@ -378,8 +362,8 @@ def _fit(z, n):
 
 def _telephone(y, sr, low_hz=300., high_hz=3400., resample_sr=8000, rolloff_db=48):
     if resample_sr is None or resample_sr >= sr: return _band_limit(y, sr, low_hz, high_hz, rolloff_db)
-    z = _band_limit(_resample(y, sr, resample_sr), resample_sr, low_hz, high_hz, rolloff_db)
-    return np.ascontiguousarray(_fit(_resample(z, resample_sr, sr), y.shape[-1]))
+    z = _band_limit(resample(y, sr, resample_sr), resample_sr, low_hz, high_hz, rolloff_db)
+    return np.ascontiguousarray(_fit(resample(z, resample_sr, sr), y.shape[-1]))
 
 def telephone(y:np.ndarray, # waveform (or batch), float32
               sr:int, # sample rate in Hz
@@ -413,7 +397,7 @@ def _check_codec(fmt):
 def _codec1(y, sr, fmt, kbps):
     n = len(y)
     work_sr = 8000 if fmt == 'gsm' else sr if sr in _MP3_RATES else 16000
-    x = y if work_sr == sr else _resample(y, sr, work_sr)
+    x = y if work_sr == sr else resample(y, sr, work_sr)
     peak = float(np.max(np.abs(x)))
     g = 1.0 if peak <= 1 else 1.0 / peak           # the encoders take full scale +-1
     buf = io.BytesIO()
@@ -427,7 +411,7 @@ def _codec1(y, sr, fmt, kbps):
     d = _MP3_DELAY if fmt == 'mp3' and len(z) >= m + _MP3_DELAY else 0   # the decoder kept the delay
     z = _fit(z[d:], m)
     if g != 1: z = z * np.float32(1 / g)
-    if work_sr != sr: z = _fit(_resample(z, work_sr, sr), n)
+    if work_sr != sr: z = _fit(resample(z, work_sr, sr), n)
     return np.ascontiguousarray(z, dtype=np.float32)
 
 def _codec(y, sr, fmt, kbps):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 from . import __version__
 from fastcore.docments import docments
-from .core import DEFAULT_LANGS, LANGUAGES, ROUTES, TF_CHATTER, data_home, filter_stderr, lang_code, usable_clips
+from .core import DEFAULT_LANGS, LANGUAGES, TF_CHATTER, data_home, filter_stderr, lang_code, usable_clips
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CLIError', 'one_line', 'lang_arg', 'check_store_uri', 'store_arg', 'add_config_args', 'config_from_args',
@@ -176,7 +176,9 @@ def cmd_crawl(args) -> int:
     langs = args.lang or list(DEFAULT_LANGS)
     sections = _sections(args.section)
     crawl_mod = need_module('crawl', 'langclass crawl')
-    check_site(args.site or ROUTES[args.route].site)
+    try: route = crawl_mod.get_route(args.route)  # crawl's ROUTES: imported for this command only, not to build the parser
+    except ValueError as e: raise CLIError(one_line(e), 2) from None
+    check_site(args.site or route.site)
     store = open_cli_store(args.store, args.endpoint_url)
     _, rep = crawl_mod.crawl(args.site, langs, store=store, route=args.route, rate=args.rate, max_pages=args.max_pages,
                              full=args.full, progress=_progress(args), sections=sections)
@@ -326,7 +328,7 @@ def cmd_train(args) -> int:
     store = open_cli_store(args.store, args.endpoint_url, must_exist=True)
     clips = _catalog(store)
     _check_sources(clips, args.holdout_source, store.uri)
-    try: M._augmenter(args.augment)
+    try: M.augmenter(args.augment)
     except ValueError as e: raise CLIError(f"bad --augment: {one_line(e)}", 2) from None
     if args.ray is not None:
         if args.encoder: raise CLIError("train --ray trains the CNN; an encoder head trains on one machine (its inputs are small): "
@@ -428,7 +430,7 @@ def cmd_evaluate(args) -> int:
     prog = None if _progress(args) else False  # a bar on a terminal
     if len(models) == 1 and lm is not None:
         res = M.evaluate(lm, store, use, workers=args.workers, progress=prog, unknown=args.unknown)
-    else: res = M.compare(models, store, use, workers=args.workers, progress=bool(prog is None and M._stderr_tty()))
+    else: res = M.compare(models, store, use, workers=args.workers, progress=bool(prog is None and M.stderr_tty()))
     dur = M.evaluate_durations(next(iter(models.values())), store, use, durations) if durations else None
     _evaluate_output(M, args, store, names, res, dur)
     return 0
@@ -446,7 +448,7 @@ def _evaluate_output(M, args, store, names, res, dur):
         st, pre = _report_dest(args, store, names[0])
         keys = [f"{st.uri.rstrip('/')}/{k}" for k in M.write_report(res, st, pre, title=f"{', '.join(names)} on the {args.split} split of {store.uri}")]
         if dur is not None:
-            st.put_bytes(pre + 'durations.png', M._png(dur.plot()))
+            st.put_bytes(pre + 'durations.png', M.png_bytes(dur.plot()))
             st.put_bytes(pre + 'report.md', st.get_bytes(pre + 'report.md') + f"\n\n## By clip duration\n\n{dur.table(markdown=True)}\n\n![durations](durations.png)\n".encode())
     if args.json:
         d = res.to_dict(clips=True)
@@ -469,7 +471,7 @@ def fetch_input(src:str, # a local file or an http(s) URL
     "The bytes of the audio at `src` (named after it), checked to be decodable audio; a `ValueError` naming it if not."
     import soundfile as sf
     if _is_url(src):
-        from langclass.store import fetch_url
+        from langclass.core import fetch_url
         try: data = fetch_url(src, timeout=timeout, max_bytes=max_bytes)  # bounded in size and total time
         except ValueError as e: raise ValueError(one_line(e, 300).replace('Cannot fetch', 'cannot fetch', 1)) from None
     elif re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*://', src): raise ValueError(f"{src}: only files and http(s):// URLs can be predicted")
@@ -505,15 +507,15 @@ def load_infer_model(store, # the store (`open_cli_store`)
                      args=None, # with `--zero-shot`: Whisper's own language detection over `--lang` (default: the six), no model
                     ):
     "The model for `predict` and `serve`: its LiteRT export, without TensorFlow (`langclass.infer.load_model`), or zero-shot."
-    from langclass import infer
+    from langclass import infer as I
     if args is not None and getattr(args, 'encoder_dir', None): os.environ['LANGCLASS_ENCODER_DIR'] = str(Path(args.encoder_dir).expanduser())
     if args is not None and getattr(args, 'zero_shot', False):
         from langclass.encoders import EncoderConfig
-        return infer.zero_shot_model(args.lang or DEFAULT_LANGS, EncoderConfig(name=args.encoder or 'whisper-base', vad=args.vad))
+        return I.zero_shot_model(args.lang or DEFAULT_LANGS, EncoderConfig(name=args.encoder or 'whisper-base', vad=args.vad))
     p = Path(name).expanduser()
     with filter_stderr(TF_CHATTER):  # an artifact without the export loads through TensorFlow
-        if (p/'config.json').is_file() and p.parent.name == 'models': return infer.load_model(p)
-        return infer.load_model(store, name)
+        if (p/'config.json').is_file() and p.parent.name == 'models': return I.load_model(p)
+        return I.load_model(store, name)
 
 # %% ../nbs/14_cli.ipynb #a9666421
 def cmd_predict(args) -> int:
@@ -525,14 +527,14 @@ def cmd_predict(args) -> int:
         except ValueError as e: errors.append((src, str(e)))
     rows = []
     if inputs:
-        from langclass import infer
+        from langclass import infer as I
         store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
         lm = load_infer_model(store, args.model, args)
         from tqdm import tqdm
         bar = tqdm(inputs, desc='predict', unit='input', file=sys.stderr, leave=False,
                    disable=len(inputs) < 2 or not _progress(args) or not sys.stderr.isatty())  # on a terminal only
         for src, buf in bar:
-            try: p = infer.predict(lm, buf, threshold=args.threshold, vad=args.vad or None)
+            try: p = I.predict(lm, buf, threshold=args.threshold, vad=args.vad or None)
             except Exception as e: errors.append((src, f"{src}: {one_line(e)}" if src not in str(e) else str(e))); continue
             ru = p[1] if len(p) > 1 else (None, 0.0)
             rows.append(dict(input=src, lang=p.lang, prob=round(p.prob, 4), runner_up=ru[0], runner_up_prob=round(ru[1], 4),
@@ -664,7 +666,7 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
             "store's catalog; a rerun adds only new clips. Then run `langclass download`.")
     p.add_argument('--site', metavar='URL', help="base URL of the site (default: the live audio-lingua of --route; "
                                                  "e.g. a mirror or the local replica)")
-    p.add_argument('--route', choices=tuple(ROUTES), default='classic',
+    p.add_argument('--route', default='classic', metavar='NAME',
                    help="which generation of the site to read: classic pages, current pages or RSS feeds (default: classic)")
     p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE',
                    help=langs_help + f" (default: {' '.join(DEFAULT_LANGS)})")

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Iterable
 
 # %% auto #0
-__all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'ROUTES', 'CLIP_FIELDS', 'TF_CHATTER', 'Language', 'register_language', 'lang_code',
-           'get_language', 'Route', 'register_route', 'get_route', 'Clip', 'catalog_to_csv', 'catalog_from_csv',
-           'merge_catalog', 'atomic_path', 'atomic_write', 'write_catalog', 'read_catalog', 'file_lock',
-           'update_catalog', 'summarize', 'format_summary', 'data_home', 'Config', 'pool_context', 'usable_clips',
-           'find_script', 'quiet_stderr', 'filter_stderr']
+__all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'CLIP_FIELDS', 'TF_CHATTER', 'Language', 'register_language', 'lang_code',
+           'get_language', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog', 'atomic_path', 'atomic_write',
+           'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize', 'format_summary', 'data_home',
+           'Config', 'pool_context', 'usable_clips', 'rng_for', 'find_script', 'quiet_stderr', 'filter_stderr',
+           'redact_url', 'fetch_url']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -75,41 +75,6 @@ def lang_code(tag:str) -> str:
 def get_language(tag:str) -> Language:
     "The registered `Language` for `tag`."
     return LANGUAGES[lang_code(tag)]
-
-# %% ../nbs/00_core.ipynb #b4151d6e
-@dataclass(frozen=True)
-class Route:
-    "One way to crawl audio-lingua: the live site, a section's first page, and the formats of its pages."
-    name: str  # what `crawl(route=...)` and `langclass crawl --route` take, e.g. 'classic'
-    site: str  # base URL of the live site
-    start: str  # a section's first page, relative to `site`, with `{section}` for the section (`rubrique`) id
-    pages: str  # format of its listing pages, a key of `langclass.crawl.PARSERS`: 'classic' (SPIP), 'current' (DSFR) or 'rss'
-    articles: str  # format of its article pages (read again when a clip's MP3 URL failed): 'classic' or 'current'
-    @property
-    def source(self) -> str:
-        "The catalog `source` of the clips this route finds."
-        return f"audio-lingua-{self.name}"
-
-# %% ../nbs/00_core.ipynb #09a511e2
-ROUTES: dict[str, Route] = {}
-
-def register_route(route:Route) -> Route:
-    "Add (or replace) a crawl route in `ROUTES` and return it."
-    if not re.fullmatch(r'[a-z][a-z0-9-]*', route.name): raise ValueError(f"Route name {route.name!r}: lowercase letters, digits and '-'")
-    ROUTES[route.name] = route
-    return route
-
-# %% ../nbs/00_core.ipynb #923ed565
-def get_route(name:str) -> Route:
-    "The registered route `name`; a `ValueError` naming the known ones if there is none."
-    if name not in ROUTES: raise ValueError(f"Unknown route {name!r}: one of {', '.join(ROUTES)}")
-    return ROUTES[name]
-
-# %% ../nbs/00_core.ipynb #acc1dbee
-for _r in [Route('classic', 'https://www.audio-lingua.eu/', 'spip.php?rubrique{section}', 'classic', 'classic'),
-           Route('current', 'https://audio-lingua.ac-versailles.fr/', 'spip.php?rubrique{section}', 'current', 'current'),
-           Route('rss', 'https://www.audio-lingua.eu/', 'spip.php?page=backend&id_rubrique={section}', 'rss', 'classic')]:
-    register_route(_r)
 
 # %% ../nbs/00_core.ipynb #79420f74
 _ID_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]{0,127}')
@@ -312,6 +277,15 @@ def usable_clips(clips:Iterable[Clip], # e.g. a store's catalog
         out = [c for c in out if c.lang in want]
     return out
 
+# %% ../nbs/00_core.ipynb #192f286b
+def rng_for(seed:int, # the run's seed
+            *keys, # anything identifying the draw: clip id (str), epoch (int), ...
+           ):
+    "An independent `numpy.random.Generator` for `(seed, *keys)`; strings are hashed stably (CRC-32)."
+    import numpy as np, zlib  # here: importing core loads no numpy (the CLI starts fast)
+    ints = [int(seed)] + [zlib.crc32(k.encode()) if isinstance(k, str) else int(k) for k in keys]
+    return np.random.default_rng(np.random.SeedSequence(ints))
+
 # %% ../nbs/00_core.ipynb #9af7fcc6
 def find_script(name:str, # the program, e.g. 'rclone'
                 install:str, # how to get it, for the error
@@ -367,3 +341,78 @@ def filter_stderr(drop:re.Pattern=TF_CHATTER, # lines to drop
             tmp.seek(0)
             kept = [l for l in tmp.read().decode(errors='replace').splitlines() if l.strip() and not drop.match(l)]
             if kept: print('\n'.join(kept), file=sys.stderr)
+
+# %% ../nbs/00_core.ipynb #0d746627
+def redact_url(url:str) -> str:
+    "`url` with any `user:password@` replaced by `***@`, for messages and logs."
+    return re.sub(r'^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@', r'\1***@', str(url))
+
+# %% ../nbs/00_core.ipynb #c9a74e44
+class _Watchdog:
+    "Closes every connection a `requests` session opens once `seconds` have passed (a total deadline, headers included)."
+    def __init__(self, seconds:float):
+        self.socks, self.expired, self.lock = [], False, threading.Lock()
+        self.timer = threading.Timer(max(0., seconds), self.expire); self.timer.daemon = True
+    def add(self, sock):
+        with self.lock:
+            self.socks.append(sock)
+            if self.expired: self._close(sock)
+    def expire(self):
+        with self.lock:
+            self.expired = True
+            for s in self.socks: self._close(s)
+    @staticmethod
+    def _close(sock):
+        try: sock.shutdown(2)  # wakes a read blocked in another thread (close alone may not)
+        except OSError: pass
+    def session(self):
+        "A `requests.Session` whose new connections (redirects included) are watched."
+        import requests
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+        dog = self
+        def watched(pool):
+            class Conn(pool.ConnectionCls):
+                def connect(self): super().connect(); dog.add(self.sock)
+            return type(pool.__name__, (pool,), {'ConnectionCls': Conn})
+        class Adapter(requests.adapters.HTTPAdapter):
+            def init_poolmanager(self, *a, **kw):
+                super().init_poolmanager(*a, **kw)
+                self.poolmanager.pool_classes_by_scheme = {'http': watched(HTTPConnectionPool), 'https': watched(HTTPSConnectionPool)}
+        s = requests.Session()
+        for p in ('http://', 'https://'): s.mount(p, Adapter())
+        return s
+
+def fetch_url(url:str, # an http(s) URL
+              *, timeout:float=30., # seconds for the whole fetch (connection, headers and body), not per read
+              max_bytes:int=200_000_000, # largest body accepted, bytes
+              connect_timeout:float=10., # seconds to connect, at most
+             ) -> bytes:
+    "The body of `url`, bounded in size and total time; a `ValueError` naming the URL if it cannot be had within them."
+    import requests, urllib3
+    where, end = redact_url(url), time.monotonic() + timeout
+    fail = lambda why: ValueError(f"Cannot fetch {where}: {why}")
+    buf, dog = bytearray(), _Watchdog(timeout)
+    try:
+        dog.timer.start()
+        with dog.session() as s, s.get(url, stream=True, timeout=(min(connect_timeout, timeout), timeout)) as r:
+            if r.status_code >= 400: raise fail(f"HTTP {r.status_code} {r.reason}")
+            cl = r.headers.get('Content-Length', '')
+            if cl.isdigit() and int(cl) > max_bytes: raise fail(f"{int(cl):,} bytes announced, more than the limit of {max_bytes:,}")
+            sock = getattr(getattr(r.raw, '_connection', None), 'sock', None)
+            while True:
+                left = end - time.monotonic()
+                if left <= 0: raise TimeoutError
+                if sock is not None: sock.settimeout(left)
+                chunk = r.raw.read1(1 << 16, decode_content=True)
+                if not chunk: break
+                buf += chunk
+                if len(buf) > max_bytes: raise fail(f"more than the limit of {max_bytes:,} bytes")
+            if dog.expired: raise TimeoutError  # (a body cut short by the watchdog)
+    except (TimeoutError, requests.Timeout, urllib3.exceptions.TimeoutError):
+        raise fail(f"not complete after {timeout:g} s ({len(buf):,} bytes received)") from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+        if dog.expired: raise fail(f"not complete after {timeout:g} s ({len(buf):,} bytes received)") from None
+        raise fail(type(e).__name__) from None
+    finally: dog.timer.cancel()
+    return bytes(buf)
+

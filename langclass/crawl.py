@@ -21,13 +21,14 @@ from urllib3.util.retry import Retry
 from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
-from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, get_route, merge_catalog, quiet_stderr
+from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, merge_catalog, quiet_stderr
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
-__all__ = ['USER_AGENT', 'PARSERS', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic', 'parse_current',
-           'parse_rss', 'FetchError', 'robots_delay', 'Fetcher', 'CrawlReport', 'crawl', 'is_mp3', 'DownloadReport',
-           'mp3_seconds', 'page_length_error', 'download']
+__all__ = ['USER_AGENT', 'PARSERS', 'ROUTES', 'STATE_KEY', 'Page', 'section_lang', 'parse_duration', 'parse_classic',
+           'parse_current', 'parse_rss', 'Route', 'register_route', 'get_route', 'FetchError', 'robots_delay',
+           'Fetcher', 'CrawlReport', 'crawl', 'is_mp3', 'DownloadReport', 'mp3_seconds', 'page_length_error',
+           'download']
 
 # %% ../nbs/05_crawl.ipynb #f3c385b2
 USER_AGENT = (f"langclass/{langclass.__version__} (+https://github.com/langclass/langclass; "
@@ -204,6 +205,41 @@ def parse_rss(text:str|bytes, # the feed
 
 # %% ../nbs/05_crawl.ipynb #ee601fac
 PARSERS = {'classic': parse_classic, 'current': parse_current, 'rss': parse_rss}  # page format -> parser
+
+# %% ../nbs/05_crawl.ipynb #b4151d6e
+@dataclass(frozen=True)
+class Route:
+    "One way to crawl audio-lingua: the live site, a section's first page, and the formats of its pages."
+    name: str  # what `crawl(route=...)` and `langclass crawl --route` take, e.g. 'classic'
+    site: str  # base URL of the live site
+    start: str  # a section's first page, relative to `site`, with `{section}` for the section (`rubrique`) id
+    pages: str  # format of its listing pages, a key of `langclass.crawl.PARSERS`: 'classic' (SPIP), 'current' (DSFR) or 'rss'
+    articles: str  # format of its article pages (read again when a clip's MP3 URL failed): 'classic' or 'current'
+    @property
+    def source(self) -> str:
+        "The catalog `source` of the clips this route finds."
+        return f"audio-lingua-{self.name}"
+
+# %% ../nbs/05_crawl.ipynb #09a511e2
+ROUTES: dict[str, Route] = {}
+
+def register_route(route:Route) -> Route:
+    "Add (or replace) a crawl route in `ROUTES` and return it."
+    if not re.fullmatch(r'[a-z][a-z0-9-]*', route.name): raise ValueError(f"Route name {route.name!r}: lowercase letters, digits and '-'")
+    ROUTES[route.name] = route
+    return route
+
+# %% ../nbs/05_crawl.ipynb #923ed565
+def get_route(name:str) -> Route:
+    "The registered route `name`; a `ValueError` naming the known ones if there is none."
+    if name not in ROUTES: raise ValueError(f"Unknown route {name!r}: one of {', '.join(ROUTES)}")
+    return ROUTES[name]
+
+# %% ../nbs/05_crawl.ipynb #acc1dbee
+for _r in [Route('classic', 'https://www.audio-lingua.eu/', 'spip.php?rubrique{section}', 'classic', 'classic'),
+           Route('current', 'https://audio-lingua.ac-versailles.fr/', 'spip.php?rubrique{section}', 'current', 'current'),
+           Route('rss', 'https://www.audio-lingua.eu/', 'spip.php?page=backend&id_rubrique={section}', 'rss', 'classic')]:
+    register_route(_r)
 
 # %% ../nbs/05_crawl.ipynb #7512f593
 class FetchError(Exception):

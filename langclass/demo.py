@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Iterable
 import numpy as np
 import soundfile as sf
-from scipy.signal import fftconvolve, resample_poly
+from scipy.signal import resample_poly
 from tqdm import tqdm
 from .core import Clip, Config, DEFAULT_LANGS, lang_code, pool_context, read_catalog, write_catalog, atomic_write, data_home
 from .speech import synth, mp3_bytes
+from .augment import colored_noise, mix, reverb
 
 # %% auto #0
-__all__ = ['SENTENCES', 'DEMO_POOLS', 'MALE_VARIANTS', 'FEMALE_VARIANTS', 'NAMES', 'DEMO_SMALL', 'SYNTH_SOURCE', 'DEMO_FEATURES',
-           'DEMO_MODEL', 'sentence_pool', 'Speaker', 'make_speakers', 'CorpusConfig', 'ClipPlan', 'plan_corpus',
-           'colored_noise', 'add_noise', 'add_reverb', 'render_clip', 'write_manifest', 'build_corpus', 'clip_pool',
+__all__ = ['SENTENCES', 'DEMO_POOLS', 'MALE_VARIANTS', 'FEMALE_VARIANTS', 'NAMES', 'DEMO_SMALL', 'NOISE_EXPONENTS', 'DEMO_DRR_DB',
+           'SYNTH_SOURCE', 'DEMO_FEATURES', 'DEMO_MODEL', 'sentence_pool', 'Speaker', 'make_speakers', 'CorpusConfig',
+           'ClipPlan', 'plan_corpus', 'add_noise', 'render_clip', 'write_manifest', 'build_corpus', 'clip_pool',
            'split_heldout', 'plot_corpus', 'predictions_line', 'DemoResult', 'speaker_pools', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #f9f53d3d
@@ -125,7 +126,7 @@ class CorpusConfig(Config):
     noise_frac: float = 0.4  # share of clips with background noise
     reverb_frac: float = 0.25  # share of clips with room reverberation
     first_article: int = 2001  # article number of the first clip
-    version: int = 4  # bump when rendering changes
+    version: int = 5  # bump when rendering changes (5: noise and rooms from `langclass.augment`)
 
     def __post_init__(self):
         object.__setattr__(self, 'langs', tuple(lang_code(l) for l in self.langs))
@@ -195,46 +196,29 @@ def plan_corpus(cfg:CorpusConfig=CorpusConfig()) -> list[ClipPlan]:
     return plans
 
 # %% ../nbs/10_demo.ipynb #6d62586c
-def colored_noise(n:int, # samples
-                  kind:str, # 'white', 'pink', 'brown' or 'hum'
-                  sr:int, # sample rate, Hz
-                  rng:np.random.Generator, # randomness
-                 ) -> np.ndarray:
-    "`n` samples of unit-RMS noise of `kind`."
-    if kind == 'hum':
-        t, f0 = np.arange(n)/sr, float(rng.choice([50., 60.]))
-        x = sum(a*np.sin(2*np.pi*f0*h*t + rng.uniform(0, 2*np.pi)) for h, a in ((1, 1.), (2, .5), (3, .3), (5, .15)))
-        x = x + 0.05*rng.standard_normal(n)
-    elif kind in ('white', 'pink', 'brown'):
-        x = rng.standard_normal(n)
-        if kind != 'white':
-            X = np.fft.rfft(x); f = np.fft.rfftfreq(n, 1/sr); f[0] = f[1]
-            X /= f ** (0.5 if kind == 'pink' else 1.0)
-            x = np.fft.irfft(X, n)
-    else: raise ValueError(f"Unknown noise kind {kind!r}: white, pink, brown or hum")
-    return (x / (np.sqrt(np.mean(x**2)) + 1e-12)).astype(np.float32)
+NOISE_EXPONENTS = {'white': 0, 'pink': 1, 'brown': 2}  # `langclass.augment.colored_noise`'s exponent of each noise kind
+DEMO_DRR_DB = 5.4  # direct-to-reverberant ratio of the demo's rooms (`langclass.augment.reverb`), dB
+
+def _hum(n, sr, rng):
+    "`n` samples of mains hum: 50 or 60 Hz and harmonics over a faint hiss."
+    t, f0 = np.arange(n)/sr, float(rng.choice([50., 60.]))
+    x = sum(a*np.sin(2*np.pi*f0*h*t + rng.uniform(0, 2*np.pi)) for h, a in ((1, 1.), (2, .5), (3, .3), (5, .15)))
+    return (x + 0.05*rng.standard_normal(n)).astype(np.float32)
 
 # %% ../nbs/10_demo.ipynb #b86108c9
-def add_noise(y:np.ndarray, # speech
+def add_noise(y:np.ndarray, # speech, float32
               snr_db:float, # speech-to-noise ratio, dB (speech RMS over its non-silent samples)
-              kind:str, sr:int, rng:np.random.Generator) -> np.ndarray:
+              kind:str, # 'white', 'pink', 'brown' or 'hum'
+              sr:int, # sample rate, Hz
+              rng:np.random.Generator, # randomness
+             ) -> np.ndarray:
     "`y` with background noise of `kind` at `snr_db`."
+    if kind != 'hum' and kind not in NOISE_EXPONENTS: raise ValueError(f"Unknown noise kind {kind!r}: white, pink, brown or hum")
     active = np.abs(y) > 0.02 * np.abs(y).max()
-    rms = np.sqrt(np.mean(y[active]**2)) if active.any() else 0.0
-    return (y + colored_noise(len(y), kind, sr, rng) * rms * 10**(-snr_db/20)).astype(np.float32)
-
-# %% ../nbs/10_demo.ipynb #3276b965
-def add_reverb(y:np.ndarray, # dry signal
-               rt60:float, # reverberation time (60 dB decay), s
-               sr:int, rng:np.random.Generator,
-               wet:float=0.35, # share of reverberant energy
-              ) -> np.ndarray:
-    "`y` in a room: convolved with an exponentially decaying noise impulse response."
-    n = int(rt60 * sr)
-    ir = rng.standard_normal(n) * np.exp(-6.9 * np.arange(n) / n)
-    ir /= np.sqrt(np.sum(ir**2))
-    w = fftconvolve(y, ir)[:len(y)]
-    return ((1 - wet) * y + wet * w).astype(np.float32)
+    if not active.any(): return y.copy()  # silence: nothing to measure the ratio on
+    snr_all = snr_db + 10*np.log10(np.mean(np.square(y, dtype=np.float64)) / np.mean(np.square(y[active], dtype=np.float64)))  # augment's SNR: on all of y
+    if kind == 'hum': return mix(y, _hum(len(y), sr, rng), snr_db=snr_all)
+    return colored_noise(y, sr, snr_db=snr_all, exponent=NOISE_EXPONENTS[kind], rng=rng)
 
 # %% ../nbs/10_demo.ipynb #f0319b1e
 def render_clip(plan:ClipPlan) -> tuple[bytes, Clip]:
@@ -250,7 +234,7 @@ def render_clip(plan:ClipPlan) -> tuple[bytes, Clip]:
     if not said: raise ValueError(f"{plan.clip.clip_id}: no sentence fits in {plan.max_s} s")
     tail = max(0.0, plan.min_s - total)  # pad with silence up to the shortest length
     y = np.concatenate([np.zeros(int(plan.lead_s * sr0), np.float32)] + parts + [np.zeros(int(tail * sr0) + 1, np.float32)])
-    if plan.rt60 > 0: y = add_reverb(y, plan.rt60, sr0, rng)
+    if plan.rt60 > 0: y = reverb(y, sr0, rt60_s=plan.rt60, drr_db=DEMO_DRR_DB, rng=rng)
     if plan.sr != sr0:
         g = np.gcd(plan.sr, sr0); y = resample_poly(y, plan.sr // g, sr0 // g).astype(np.float32)
     if plan.noise: y = add_noise(y, plan.snr_db, plan.noise, plan.sr, rng)

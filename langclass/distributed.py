@@ -195,12 +195,12 @@ def _featurize_batch(batch:dict, *, uri:str, endpoint_url:str|None, cfg_json:str
     if kind == 'encoder': import langclass.encoders  # noqa: F401 (registers the extractor; its weights are found on this node)
     store, cfg = _worker_store(uri, endpoint_url), F.extractor_config(json.loads(cfg_json), kind)
     errors, windows = [], []
-    with F._one_thread():
+    with F.limit_threads(1):
         for clip_id, key in zip(batch['clip_id'], batch['key']):
             clip_id, key = str(clip_id), str(key)
-            try: src = F._audio_src(store, key)
+            try: src = F.audio_source(store, key)
             except FileNotFoundError as e: errors.append(f"{type(e).__name__}: {e}"); windows.append(0); continue
-            _, data, err = F._job((clip_id, src, f"{store.uri.rstrip('/')}/{key}", cfg))
+            _, data, err = F.featurize_job((clip_id, src, f"{store.uri.rstrip('/')}/{key}", cfg))
             if err is None: store.put_bytes(feature_key(cfg.hash, clip_id), data)  # an S3 error raises: Ray retries the task
             errors.append(err or ''); windows.append(0 if data is None else _n_windows(data))
     return {'clip_id': np.array(batch['clip_id']).astype(str), 'error': np.array(errors, dtype=str),
@@ -226,12 +226,12 @@ def featurize_ray(store:Store|str, # where the audio is read and the features wr
     t0 = time.perf_counter()
     store = open_store(store, **({'endpoint_url': endpoint_url} if endpoint_url and str(store).startswith('s3://') else {}))
     cfg = cfg.prepare()  # an encoder's weights hash is part of the key: resolved here, checked on every node
-    clips, todo, done, report = F._report_start(store, clips, cfg, windows=0, tasks=0)
+    clips, todo, done, report = F.featurize_plan(store, clips, cfg, windows=0, tasks=0)
     if todo:
         connect(address)
         import ray.data
         uri = store.uri
-        rows = [{'clip_id': c.clip_id, 'key': F._audio_key(c)} for c in todo]
+        rows = [{'clip_id': c.clip_id, 'key': F.audio_key(c)} for c in todo]
         n_tasks = max(1, math.ceil(len(rows) / max(1, clips_per_task)))
         report['tasks'] = n_tasks
         ds = ray.data.from_items(rows, override_num_blocks=n_tasks).map_batches(
@@ -246,7 +246,7 @@ def featurize_ray(store:Store|str, # where the audio is read and the features wr
                     else: report['computed'] += 1; report['windows'] += int(w); done.add(str(cid))
                 k = len(b['clip_id']); n += k; bar.update(k)
                 if on_progress: on_progress(n, len(todo))
-    return F._report_end(report, clips, done, t0, progress, 'featurize_ray')
+    return F.featurize_done(report, clips, done, t0, progress, 'featurize_ray')
 
 # %% ../nbs/13_distributed.ipynb #40e85d72
 LR_SCALING = ('sqrt', 'linear', 'none')
@@ -268,12 +268,12 @@ def shard_clips(clips:Sequence[Clip], # the training clips
                 seed:int=0, # order of the deal
                ) -> list[list[Clip]]:
     "Deal `clips` into `num_workers` shards of nearly equal windows (longest first, each to the lightest shard)."
-    from langclass.model import _est_windows
+    from langclass.model import estimated_windows
     rng = np.random.default_rng(seed)
-    order = sorted(rng.permutation(len(clips)), key=lambda i: -_est_windows(clips[i], fcfg))
+    order = sorted(rng.permutation(len(clips)), key=lambda i: -estimated_windows(clips[i], fcfg))
     shards, load = [[] for _ in range(num_workers)], np.zeros(num_workers)
     for i in order:
-        k = int(np.argmin(load)); shards[k].append(clips[i]); load[k] += _est_windows(clips[i], fcfg)
+        k = int(np.argmin(load)); shards[k].append(clips[i]); load[k] += estimated_windows(clips[i], fcfg)
     return shards
 
 # %% ../nbs/13_distributed.ipynb #0eace9db
@@ -374,7 +374,7 @@ def _train_loop(config:dict):
             ray.train.report({'epoch': epoch + 1, **{k: float(v) for k, v in logs.items()}})
     t1 = time.time()
     if start < E:
-        with F._one_thread():
+        with F.limit_threads(1):
             model.fit(ds, epochs=E, initial_epoch=start, steps_per_epoch=steps, verbose=0,
                       callbacks=[keras.callbacks.LearningRateScheduler(sched), Checkpoint()])
     if rank != 0: return
@@ -386,12 +386,12 @@ def _train_loop(config:dict):
                     'versions': {'tensorflow': tf.__version__, 'keras': keras.__version__}})
     lm.meta['distributed'] = {**lm.meta.get('distributed', {}), 'attempts': attempts}
     lm.splits = config['splits']
-    lm.figures['history.png'] = M._png(M._plot_history(history))
+    lm.figures['history.png'] = M.png_bytes(M.plot_history(history))
     te = [clips[i] for i in config['splits']['test'] if i in clips and clips[i].lang in langs]
     if te:
         ev = M.evaluate(lm, store, te, workers=1)
         lm.meta['evaluation'] = ev.to_dict()
-        lm.figures['confusion.png'] = M._png(M.plot_confusion(ev))
+        lm.figures['confusion.png'] = M.png_bytes(M.plot_confusion(ev))
     M.save_model(lm, store, config['name'])
     for k in list(store.list(pre)): store.delete(k)  # the artifact is saved: the run's checkpoints have served
 
@@ -444,7 +444,7 @@ def train_ray(store:Store|str, # where the audio, the cached features, the check
     if len(tr) < num_workers: raise ValueError(f"{len(tr)} training clips for {num_workers} workers")
     shards = shard_clips(tr, num_workers, fcfg, seed=mcfg.seed)
     wts = None if mcfg.balance == 'none' else M.clip_weights(tr, fcfg, 'source' if mcfg.balance == 'source' else 'language')
-    windows = sum(M._est_windows(c, fcfg) for c in tr)
+    windows = sum(M.estimated_windows(c, fcfg) for c in tr)
     G = mcfg.batch_size * num_workers
     steps = max(1, math.ceil(windows / G))
     run = _run_id(fcfg, mcfg, splits, num_workers, lr_scaling)
@@ -455,7 +455,7 @@ def train_ray(store:Store|str, # where the audio, the cached features, the check
               'weights': {c.clip_id: float(w) for c, w in zip(tr, wts)} if wts is not None else None,
               'steps_per_epoch': steps, 'learning_rate': lr, 'ckpt_prefix': pre, 'name': name,
               'splits': {s: [c.clip_id for c in v] for s, v in splits.items()},
-              'meta': {'name': name, 'split': dict(summary), 'featurize': M._jsonable(rep), 'augment': None,
+              'meta': {'name': name, 'split': dict(summary), 'featurize': M.jsonable(rep), 'augment': None,
                        'distributed': {'num_workers': num_workers, 'per_worker_batch': mcfg.batch_size, 'global_batch': G,
                                        'learning_rate': lr, 'lr_scaling': lr_scaling, 'steps_per_epoch': steps,
                                        'gpus_per_worker': gpus_per_worker, 'run': run, 'checkpoints': pre}}}

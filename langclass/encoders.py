@@ -8,7 +8,7 @@ import hashlib, importlib.util, json, os, shutil, threading, warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
-from .core import Config, atomic_write, data_home, file_lock, quiet_stderr
+from .core import Config, atomic_write, data_home, file_lock, quiet_stderr, rng_for
 from .features import AudioError, load_audio, normalize_audio, register_extractor
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
@@ -198,7 +198,7 @@ class EncoderConfig(Config):
         if active_seconds(y, self.sr) < MIN_SPEECH:
             raise AudioError(f"No speech in {name or src}: {active_seconds(y, self.sr):.2f} s above {SILENCE_DB} dBFS")
         if not self.copies: return dict(features=enc.embed(y)[None], seconds=len(y)/self.sr)
-        from langclass.augment import chain_from_spec, rng_for
+        from langclass.augment import chain_from_spec
         aug = chain_from_spec(self.augment)
         xs = [enc.embed(np.asarray(aug(y, self.sr, rng_for(self.seed, str(name), i)), np.float32)) for i in range(self.copies)]
         return dict(features=np.stack(xs), seconds=len(y)/self.sr)

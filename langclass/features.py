@@ -16,15 +16,16 @@ import soundfile as sf
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
-from .core import Clip, Config, lang_code, pool_context, quiet_stderr
+from .core import Clip, Config, lang_code, pool_context, quiet_stderr, rng_for
 from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'load_audio', 'synth_signal', 'clip_windows', 'logmel',
-           'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'featurize_audio',
-           'cached_clips', 'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor',
-           'extractor_config', 'spec_augment', 'make_dataset']
+__all__ = ['EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'resample', 'load_audio', 'synth_signal',
+           'clip_windows', 'hann', 'logmel', 'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips',
+           'limit_threads', 'audio_key', 'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips',
+           'featurize_plan', 'featurize_done', 'featurize_catalog', 'load_feature_file', 'load_features',
+           'register_extractor', 'extractor_config', 'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -112,19 +113,23 @@ def normalize_audio(y:np.ndarray, # waveform
     else: raise ValueError(f"norm={norm!r}: use 'peak', 'rms' or None")
     return y if ref <= 1e-10 else (y * np.float32(target / ref)).astype(np.float32)
 
+# %% ../nbs/08_features.ipynb #754f59a1
+def resample(y:np.ndarray, # waveform (samples,), or a batch (clips, samples)
+             orig:float, # its sample rate, Hz
+             target:float, # the rate wanted, Hz
+            ) -> np.ndarray:
+    "`y` from `orig` to `target` Hz with soxr's HQ filter, cut or zero-padded to `ceil(len(y) * target / orig)` samples: `librosa.resample(res_type='soxr_hq')`."
+    n = int(np.ceil(y.shape[-1] * (float(target) / orig)))
+    z = soxr.resample(y.T, orig, target, quality='soxr_hq').T  # soxr takes (frames, channels): a batch's rows are its channels
+    z = z[..., :n] if z.shape[-1] >= n else np.pad(z, [(0, 0)] * (z.ndim - 1) + [(0, n - z.shape[-1])])
+    return np.ascontiguousarray(z, dtype=np.float32)
+
 # %% ../nbs/08_features.ipynb #a9393d3e
 def _decode_error(e:Exception, size:int|None) -> str:
     "libsndfile's message, except where it misleads: for data in no format it knows it says the *file* does not exist."
     msg = str(e)
     if 'possibly a pipe' not in msg and 'File does not exist' not in msg: return msg
     return f"{f'{size:,} bytes' if size is not None else 'the data'} in no audio format soundfile reads (not audio, or cut short)"
-
-def _resample(y, orig:int, target:int) -> np.ndarray:
-    "`y` from `orig` to `target` Hz with soxr's HQ filter, cut or zero-padded to `ceil(len(y) * target / orig)` samples: `librosa.resample(res_type='soxr_hq')`."
-    n = int(np.ceil(len(y) * (float(target) / orig)))
-    z = soxr.resample(y, orig, target, quality='soxr_hq')
-    z = z[:n] if len(z) >= n else np.pad(z, (0, n - len(z)))
-    return np.ascontiguousarray(z, dtype=np.float32)
 
 def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a binary file object
                sr:int=16000, # target sample rate, Hz (None keeps the file's rate)
@@ -152,7 +157,7 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
     y = y[:, 0] if y.shape[1] == 1 else np.mean(y, axis=1)
     if not np.all(np.isfinite(y)): raise AudioError(f"Cannot decode audio {label}: non-finite samples")
     y = np.ascontiguousarray(y, dtype=np.float32)
-    if sr and native != sr: y = _resample(y, native, sr)
+    if sr and native != sr: y = resample(y, native, sr)
     return normalize_audio(y, norm, rms_db)
 
 # %% ../nbs/08_features.ipynb #0c406d89
@@ -236,10 +241,16 @@ def _mel_basis(sr, n_fft, n_mels, fmin, fmax) -> np.ndarray:
 @lru_cache(maxsize=16)
 def _mel_sparse(sr, n_fft, n_mels, fmin, fmax): return scipy.sparse.csr_array(_mel_basis(sr, n_fft, n_mels, fmin, fmax))
 
-# %% ../nbs/08_features.ipynb #334f4b90
+# %% ../nbs/08_features.ipynb #3f367611
 @lru_cache(maxsize=16)
-def _hann(n): return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)  # periodic, float64: scipy's get_window('hann', n), as librosa.stft uses
+def hann(n:int, # window length, samples
+        ) -> np.ndarray:
+    "The periodic Hann window of `n` samples (float64, read-only): scipy's `get_window('hann', n)`, as `librosa.stft` uses."
+    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+    w.flags.writeable = False  # cached: shared by every caller
+    return w
 
+# %% ../nbs/08_features.ipynb #334f4b90
 _CHUNK = 64  # frames per FFT call: the windowed frames and their spectrum (0.5 MB) stay in a 1 MB L2 cache
 
 def _stft_power(x, n_fft:int, hop_length:int, center:bool=True, n_frames:int|None=None) -> np.ndarray:
@@ -250,7 +261,7 @@ def _stft_power(x, n_fft:int, hop_length:int, center:bool=True, n_frames:int|Non
     if n_frames is not None: fr = fr[..., :n_frames, :]
     lead, T = fr.shape[:-2], fr.shape[-2]
     P = np.empty(lead + (n_fft // 2 + 1, T), np.float32)
-    buf, win = np.empty((min(T, _CHUNK), n_fft)), _hann(n_fft)
+    buf, win = np.empty((min(T, _CHUNK), n_fft)), hann(n_fft)
     for i in np.ndindex(lead):
         for a in range(0, T, _CHUNK):
             b = min(T, a + _CHUNK); w = buf[:b - a]
@@ -395,9 +406,15 @@ def limit_threads(n:int|None=1, # threads for the BLAS and OpenMP pools (None: l
     return threadpool_limits(max(1, int(n)))
 
 # %% ../nbs/08_features.ipynb #ec13b886
-def _audio_key(clip:Clip) -> str: return clip.key or raw_key(clip)
+def audio_key(clip:Clip, # a catalog's clip
+             ) -> str:
+    "The store key of `clip`'s audio: its `key`, else where a download puts it (`raw_key`)."
+    return clip.key or raw_key(clip)
 
-def _audio_src(store:Store, key:str):
+def audio_source(store:Store, # where the audio is
+                 key:str, # its key (`audio_key`)
+                ) -> str|bytes:
+    "What `load_audio` reads for `key`: the local path where the store has one (a `LocalStore`), else the bytes."
     p = store.local_path(key)
     if p is not None:
         if not Path(p).is_file(): raise FileNotFoundError(f"No audio for key {key!r} in store {store.uri}")
@@ -422,7 +439,9 @@ def featurize_audio(src, # path, bytes or file object of one clip's audio
     return dict(features=X, padded=padded, seconds=len(y) / cfg.sr)
 
 # %% ../nbs/08_features.ipynb #e3f88246
-def _job(args):
+def featurize_job(args:tuple, # `(clip_id, src, name, cfg)`: the audio as `audio_source` gives it, its name for errors, any extractor config
+                 ) -> tuple:
+    "`(clip_id, feature file bytes or None, error or None)`: one clip's `.npz` as `featurize_catalog` stores it (a pool's or a Ray task's job)."
     clip_id, src, name, cfg = args
     try:
         r = cfg.compute(src, name=name)  # any extractor (`EXTRACTORS`): its arrays, 'features' first
@@ -430,9 +449,7 @@ def _job(args):
                                    config=np.array(json.dumps(cfg.to_dict(), sort_keys=True))), None
     except Exception as e: return clip_id, None, f"{type(e).__name__}: {e}"
 
-def _one_thread(): return limit_threads(1)
-
-def _init_worker(): _one_thread()
+def _init_worker(): limit_threads(1)
 
 def cached_clips(store:Store, cfg) -> set[str]:
     "Ids of the clips whose features under `cfg` are in `store`."
@@ -440,7 +457,11 @@ def cached_clips(store:Store, cfg) -> set[str]:
     return {k[len(prefix):-4] for k in store.list(prefix) if k.endswith('.npz')}
 
 # %% ../nbs/08_features.ipynb #8632239e
-def _report_start(store, clips, cfg, **extra):
+def featurize_plan(store:Store, # where the features are cached
+                   clips:Iterable[Clip], # the clips to featurize
+                   cfg, # the feature config (any extractor's)
+                   **extra, # more fields of the report
+                  ) -> tuple:
     "`(clips, todo, done, report)` for featurizing `clips`: those whose features are cached are done already."
     clips = list(clips)
     have = cached_clips(store, cfg)
@@ -448,8 +469,14 @@ def _report_start(store, clips, cfg, **extra):
     report = dict(computed=0, cached=len(clips) - len(todo), failed={}, clip_ids=[], seconds=0.0, **extra)
     return clips, todo, {c.clip_id for c in clips if c.clip_id in have}, report
 
-def _report_end(report, clips, done, t0, progress, who):
-    "The report's clip ids and seconds; a line on stderr naming the first failures."
+def featurize_done(report:dict, # `featurize_plan`'s report, counts filled in
+                   clips:list, # all the clips
+                   done:set, # ids of those with features now
+                   t0:float, # `time.perf_counter()` at the start
+                   progress:bool, # name the first failures on stderr
+                   who:str, # the function that reports, for that line
+                  ) -> dict:
+    "`report` with the clip ids done and the seconds taken; with `progress`, a line on stderr naming the first failures."
     report['clip_ids'] = [c.clip_id for c in clips if c.clip_id in done]
     report['seconds'] = round(time.perf_counter() - t0, 3)
     if report['failed'] and progress:
@@ -469,14 +496,14 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
     "Compute and cache the features of `clips` that are not cached yet; report computed/cached/failed."
     t0 = time.perf_counter()
     cfg = cfg.prepare()  # an encoder resolves its weights here: their hash is part of the cache key
-    clips, todo, done, report = _report_start(store, clips, cfg)
+    clips, todo, done, report = featurize_plan(store, clips, cfg)
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     workers = min(workers, max(1, len(todo)))
 
     def jobs():
         for c in todo:
-            key = _audio_key(c)
-            try: src = _audio_src(store, key)
+            key = audio_key(c)
+            try: src = audio_source(store, key)
             except Exception as e:
                 report['failed'][c.clip_id] = f"{type(e).__name__}: {e}"; bar.update(1); continue
             yield c.clip_id, src, f"{store.uri.rstrip('/')}/{key}", cfg
@@ -492,8 +519,8 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
 
     with tqdm(total=len(todo), desc=f'features {cfg.hash}', disable=not progress or not todo, unit='clip') as bar:
         if workers <= 1 or len(todo) <= 1:
-            with _one_thread():
-                for j in jobs(): collect(_job(j))
+            with limit_threads(1):
+                for j in jobs(): collect(featurize_job(j))
         else:
             with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker) as ex:
                 pending = {}
@@ -501,12 +528,12 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
                     try: return f.result()
                     except Exception as e: return pending[f], None, f"worker failed: {type(e).__name__}: {e}"
                 for j in jobs():  # at most 2 jobs per worker in flight (bytes of S3 audio stay bounded)
-                    pending[ex.submit(_job, j)] = j[0]
+                    pending[ex.submit(featurize_job, j)] = j[0]
                     if len(pending) >= 2 * workers:
                         fin, _ = wait(pending, return_when=FIRST_COMPLETED)
                         for f in fin: collect(result(f)); del pending[f]
                 for f in list(pending): collect(result(f))
-    return _report_end(report, clips, done, t0, progress, 'featurize_catalog')
+    return featurize_done(report, clips, done, t0, progress, 'featurize_catalog')
 
 # %% ../nbs/08_features.ipynb #04096632
 def load_feature_file(store:Store, clip_id:str, cfg) -> dict:
@@ -595,7 +622,6 @@ def make_dataset(store:Store, # where audio and cached features are
                 ):
     "A `tf.data.Dataset` of `(x [B, n_frames, n_features, 1], y one-hot [B, len(langs)])` batches (and `w [B]` with `weights`)."
     import tensorflow as tf
-    from langclass.augment import rng_for  # here, not at the top: predict and serve import features without scipy.signal
     clips = list(clips)
     langs = [lang_code(l) for l in langs]
     if not clips: raise ValueError("make_dataset: no clips")
@@ -631,8 +657,8 @@ def make_dataset(store:Store, # where audio and cached features are
         else:
             y = wave.get(i)
             if y is None:
-                key = _audio_key(c)
-                y = load_audio(_audio_src(store, key), cfg.sr, name=f"{store.uri.rstrip('/')}/{key}", norm=cfg.audio_norm, rms_db=cfg.rms_db)
+                key = audio_key(c)
+                y = load_audio(audio_source(store, key), cfg.sr, name=f"{store.uri.rstrip('/')}/{key}", norm=cfg.audio_norm, rms_db=cfg.rms_db)
                 if cached_bytes[0] + y.nbytes <= audio_cache_mb * 2**20: wave[i] = y; cached_bytes[0] += y.nbytes
             t1 = time.perf_counter()
             y = np.asarray(augment(y, cfg.sr, rng), np.float32)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 import numpy as np
-from .store import Store, fetch_url
+from .core import fetch_url
+from .store import Store
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 from . import features as F
 from .features import FeatureConfig

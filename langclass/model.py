@@ -23,15 +23,15 @@ from .features import FeatureConfig
 from .encoders import EncoderConfig, get_encoder
 from .artifact import EXPORT_FILE, Runner, artifact_location, list_models, model_file, read_config, reexport_hint, save_artifact  # noqa: F401 (list_models: for callers of this module)
 from . import metrics as lidm  # C_avg, EER, DET, calibration, open set, bootstrap (NumPy only)
-from . import infer as _I  # the TensorFlow-free predict (which imports nothing of this module)
+from . import infer as I  # the TensorFlow-free predict (which imports nothing of this module)
 
 # %% auto #0
 __all__ = ['SPLITS', 'LID_COSTS', 'ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'speaker_group',
-           'SplitSummary', 'match_sources', 'split_clips', 'LangModel', 'clip_weights', 'class_weights', 'plot_history',
-           'train', 'Evaluation', 'evaluate', 'calibrate', 'plot_confusion', 'plot_detection', 'plot_calibration',
-           'write_report', 'evaluate_audio', 'Comparison', 'compare', 'DurationReport', 'evaluate_durations',
-           'export_litert', 'save_model', 'export_model', 'check_feature_config', 'load_model', 'infer_model',
-           'predict']
+           'SplitSummary', 'match_sources', 'split_clips', 'LangModel', 'estimated_windows', 'clip_weights',
+           'class_weights', 'plot_history', 'png_bytes', 'stderr_tty', 'augmenter', 'train', 'jsonable', 'Evaluation',
+           'evaluate', 'calibrate', 'plot_confusion', 'plot_detection', 'plot_calibration', 'write_report',
+           'evaluate_audio', 'Comparison', 'compare', 'DurationReport', 'evaluate_durations', 'export_litert',
+           'save_model', 'export_model', 'check_feature_config', 'load_model', 'infer_model', 'predict']
 
 # %% ../nbs/09_model.ipynb #39b4aadd
 with filter_stderr(TF_CHATTER):  # TensorFlow's start-up lines (langclass.core)
@@ -93,8 +93,10 @@ class GradientReversal(layers.Layer):
     def __init__(self, scale:float=1.0, **kwargs): super().__init__(**kwargs); self.scale = float(scale)
     def call(self, x):
         s = self.scale
-        @tf.custom_gradient
-        def rev(x): return tf.identity(x), lambda dy: -s * dy
+        @keras.ops.custom_gradient
+        def rev(x):
+            def grad(*args, upstream=None): return -s * (args[0] if upstream is None else upstream)  # TF, JAX: grad(dy); PyTorch: upstream=dy
+            return keras.ops.copy(x), grad
         return rev(x)
     def get_config(self): return {**super().get_config(), 'scale': self.scale}
 
@@ -287,7 +289,9 @@ def _tune_dataset(ds:tf.data.Dataset, threads:int|None=None) -> tf.data.Dataset:
     o.deterministic = True
     return ds.with_options(o)
 
-def _est_windows(clip:Clip, fcfg:FeatureConfig) -> int:
+def estimated_windows(clip:Clip, # a clip (its duration)
+                      fcfg:FeatureConfig, # the window and hop (or an encoder's config)
+                     ) -> int:
     "Windows a clip gives, from its duration (1 when unknown, and for an encoder's one embedding per clip)."
     if not clip.duration or getattr(fcfg, 'extractor', 'logmel') == 'encoder': return 1
     return max(1, 1 + math.ceil(max(0.0, clip.duration - fcfg.window_s)/fcfg.hop_s))
@@ -300,22 +304,25 @@ def clip_weights(clips:Sequence[Clip], # the training clips
     if by not in ('language', 'source'): raise ValueError(f"by must be 'language' or 'source', not {by!r}")
     cell = (lambda c: (c.lang, c.source)) if by == 'source' else (lambda c: (c.lang, ''))
     n, cells = Counter(), defaultdict(set)
-    for c in clips: n[cell(c)] += _est_windows(c, fcfg); cells[c.lang].add(cell(c))
+    for c in clips: n[cell(c)] += estimated_windows(c, fcfg); cells[c.lang].add(cell(c))
     w = np.array([1.0/(len(cells)*len(cells[c.lang])*n[cell(c)]) for c in clips])
-    k = np.array([_est_windows(c, fcfg) for c in clips])
+    k = np.array([estimated_windows(c, fcfg) for c in clips])
     return w * k.sum() / max((w * k).sum(), 1e-12)
 
 # %% ../nbs/09_model.ipynb #ec1e85dc
 def class_weights(clips:Iterable[Clip], langs:Sequence[str], fcfg:FeatureConfig) -> dict[int, float]:
     "Keras `class_weight`: inversely proportional to each language's (estimated) windows, mean 1."
     n = Counter()
-    for c in clips: n[c.lang] += _est_windows(c, fcfg)
+    for c in clips: n[c.lang] += estimated_windows(c, fcfg)
     tot = sum(n[l] for l in langs)
     return {i: (tot/(len(langs)*n[l]) if n[l] else 0.0) for i, l in enumerate(langs)}
 
 # %% ../nbs/09_model.ipynb #26b85dfb
-def _plot_history(history:dict):
+def plot_history(lm:LangModel|dict, # a trained model, or its `history` dict (Keras' `History.history`)
+                ):
+    "Training curves of `lm`: loss, accuracy (train and validation) and the learning rate."
     import matplotlib.pyplot as plt
+    history = lm.history if isinstance(lm, LangModel) else lm
     fig, axs = plt.subplots(1, 3, figsize=(11, 3))
     ep = np.arange(1, len(history.get('loss', [])) + 1)
     for ax, key in zip(axs, ('loss', 'accuracy')):
@@ -328,17 +335,15 @@ def _plot_history(history:dict):
     fig.tight_layout()
     return fig
 
-def _png(fig) -> bytes:
+def png_bytes(fig, # a matplotlib figure (closed after)
+             ) -> bytes:
+    "`fig` as PNG bytes at 90 dpi; the figure is closed."
     import matplotlib.pyplot as plt
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90); plt.close(fig)
     return buf.getvalue()
 
-def plot_history(lm:LangModel):
-    "Training curves of `lm`: loss, accuracy (train and validation) and the learning rate."
-    return _plot_history(lm.history)
-
 # %% ../nbs/09_model.ipynb #78f99368
-def _stderr_tty() -> bool:
+def stderr_tty() -> bool:
     "Is stderr a terminal (progress bars), rather than a log file, a pipe or a notebook?"
     try: return sys.stderr.isatty()
     except (AttributeError, ValueError): return False
@@ -350,7 +355,7 @@ class _Progress(keras.callbacks.Callback):
         self.bar, self.steps = None, None
     def on_epoch_begin(self, epoch, logs=None):
         self.t = time.time()
-        if self.verbose and _stderr_tty():
+        if self.verbose and stderr_tty():
             self.bar = tqdm(total=self.steps, desc=f'epoch {epoch+1}', unit='batch', leave=False, file=sys.stderr)
     def on_train_batch_end(self, batch, logs=None):
         if self.bar is not None: self.bar.update()
@@ -366,7 +371,8 @@ class _Progress(keras.callbacks.Callback):
         aug = f"; augmentation {st['augment_s']:.1f}s + features {st['features_s']:.1f}s of CPU" if st.get('augment_s') else ''
         print(f"epoch {epoch+1}: {s} ({dt:.1f}s{aug})")
 
-def _augmenter(augment):
+def augmenter(augment, # a spec string ('default', 'none', 'telephone,reverb', ...: `langclass.augment.chain_from_spec`), a callable, or None
+             ):
     "A waveform transform from `augment`: a spec string ('default', 'none', 'telephone,reverb', ...), a callable, or None."
     if augment is None or callable(augment): return augment
     if str(augment).strip().lower() == 'none': return None
@@ -427,7 +433,7 @@ def train(store:Store|str, # where the audio, features and the model artifact li
     store = open_store(store)
     fcfg, mcfg = (feature_cfg or FeatureConfig()).prepare(), model_cfg or ModelConfig()
     head = fcfg.extractor == 'encoder'
-    aug = _augmenter(augment)
+    aug = augmenter(augment)
     if head:  # the encoder is frozen: augmentation means `copies` embeddings of augmented renders, computed once
         if copies and not isinstance(augment, str): raise ValueError("An encoder head's augmentation is a `chain_from_spec` string, with `copies`")
         aug = augment if (aug is not None and copies) else None
@@ -488,7 +494,7 @@ def train(store:Store|str, # where the audio, features and the model artifact li
             lr0, E = mcfg.learning_rate, max(1, mcfg.epochs - 1)
             cbs.append(keras.callbacks.LearningRateScheduler(lambda e, lr: lr0 * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(e, E) / E)))))
         t1 = time.time()
-        with warnings.catch_warnings(), F._one_thread():  # NumPy in tf.data's threads: one BLAS thread each, no oversubscription
+        with warnings.catch_warnings(), F.limit_threads(1):  # NumPy in tf.data's threads: one BLAS thread each, no oversubscription
             warnings.filterwarnings('ignore', message='.*ran out of data')  # an epoch that ends with the data is the normal case
             h = model.fit(ds_tr, validation_data=ds_va, epochs=mcfg.epochs, callbacks=cbs, shuffle=False, verbose=0)
         fit_s = time.time() - t1
@@ -496,19 +502,19 @@ def train(store:Store|str, # where the audio, features and the model artifact li
     if adv: model = keras.Model(model.input, model.get_layer('lang').output, name='langclass_cnn')  # keep the language part
     history = {(k.replace('lang_', '') if adv else k): [float(v) for v in vs] for k, vs in h.history.items() if not (adv and k in ('loss', 'val_loss'))}
     lm = LangModel(model, langs, fcfg, mcfg, history,
-                   meta={'name': name, 'split': dict(summary), 'featurize': _jsonable(rep),
+                   meta={'name': name, 'split': dict(summary), 'featurize': jsonable(rep),
                          'fit_seconds': round(fit_s, 2), 'epochs_run': len(history.get('loss', [])),
                          'augment': (f'{aug} x{copies}' if head else repr(aug)) if aug else None, 'epoch_cost': prog.cost,
                          'params': int(model.count_params()), 'created': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
                          'versions': {'tensorflow': tf.__version__, 'keras': keras.__version__}})
     lm.splits = {s: [c.clip_id for c in v] for s, v in (('train', tr), ('val', va), ('test', te))}
-    lm.figures['history.png'] = _png(_plot_history(history))
+    lm.figures['history.png'] = png_bytes(plot_history(history))
     if va_l: calibrate(lm, store, va_l, workers=workers)  # temperature and open-set threshold, on the validation clips
     te_l = [c for c in te if c.lang in langs]
     if te_l:
         ev = evaluate(lm, store, te_l, workers=workers)
         lm.meta['evaluation'] = ev.to_dict()
-        lm.figures['confusion.png'] = _png(plot_confusion(ev))
+        lm.figures['confusion.png'] = png_bytes(plot_confusion(ev))
         if verbose: print(ev.summary())
     lm.meta['train_seconds'] = round(time.time() - t0, 2)
     if save: save_model(lm, store, name)
@@ -518,7 +524,9 @@ def _domain_of(adversary:str):
     "The domain label of a clip for the adversarial head: its source, or its speaker group; None for no adversary."
     return {'source': lambda c: c.source or '', 'speaker': speaker_group}.get(adversary)
 
-def _jsonable(x):
+def jsonable(x, # what to write as JSON (a report, the model's meta)
+            ):
+    "`x` itself if `json.dumps` takes it, else a copy with what JSON lacks written as strings."
     try: json.dumps(x); return x
     except TypeError: return json.loads(json.dumps(x, default=str))
 
@@ -783,7 +791,7 @@ def evaluate(lm:LangModel, # a trained model
     skipped = [] if unknown else [c.clip_id for c in other]
     if not unknown: other = []
     if not known: raise ValueError(f"No clips in the model's languages ({', '.join(lm.langs)}) to evaluate")
-    if progress is None: progress = _stderr_tty()
+    if progress is None: progress = stderr_tty()
     failed = F.featurize_catalog(store, known + other, lm.feature_cfg, workers=workers, progress=progress).get('failed') or {}
     if failed:
         warnings.warn(f"{len(failed)} clip(s) not evaluated, their features failed: " + '; '.join(f"{k}: {v}" for k, v in list(failed.items())[:5]))
@@ -873,13 +881,13 @@ def write_report(ev, # an `Evaluation`, or a `Comparison` of several models
     figs = {'det.png': plot_detection(ev if one else ev.evaluations)}
     if one: figs.update({'reliability.png': plot_calibration(ev), 'confusion.png': plot_confusion(ev)})
     keys = []
-    for k, fig in figs.items(): store.put_bytes(prefix + k, _png(fig)); keys.append(prefix + k)
+    for k, fig in figs.items(): store.put_bytes(prefix + k, png_bytes(fig)); keys.append(prefix + k)
     md = [f"# {title}", '', ev.summary(markdown=True), ''] + [f"![{k[:-4]}]({k})" for k in figs]
     store.put_bytes(prefix + 'report.md', '\n'.join(md).encode('utf-8'))
     return keys + [prefix + 'report.md']
 
 # %% ../nbs/09_model.ipynb #0b9b9e01
-def evaluate_audio(model:_I.InferModel|LangModel, # any model `langclass.infer.predict` runs: a LiteRT export, an encoder head, zero-shot
+def evaluate_audio(model:I.InferModel|LangModel, # any model `langclass.infer.predict` runs: a LiteRT export, an encoder head, zero-shot
                    store:Store|str, # where the clips' audio is
                    clips:Sequence[Clip], # clips in the model's languages (others are skipped)
                    *,
@@ -896,13 +904,13 @@ def evaluate_audio(model:_I.InferModel|LangModel, # any model `langclass.infer.p
     rows, skipped, wt, wp = [], [], [], []
     for c in tqdm(_usable(clips), desc='evaluate', unit='clip', disable=not progress, file=sys.stderr):
         if c.lang not in idx: skipped.append(c.clip_id); continue
-        try: y = _I.load_waveform(io.BytesIO(store.get_bytes(c.key)), cfg)
+        try: y = I.load_waveform(io.BytesIO(store.get_bytes(c.key)), cfg)
         except Exception as e: raise ValueError(f"{store.uri.rstrip('/')}/{c.key}: {e}") from None
         if seconds is not None:
             n = int(round(seconds * sr))
             if len(y) < n: skipped.append(c.clip_id); continue
             a = int(rng.integers(0, len(y) - n + 1)); y = y[a:a + n]
-        p = _I.predict(m, y, sr=sr, min_speech=0.0)
+        p = I.predict(m, y, sr=sr, min_speech=0.0)
         rows.append((c, np.array([dict(p)[l] for l in m.langs])))
         wt += [idx[c.lang]] * len(p.timeline); wp += [idx[t['lang']] for t in p.timeline]
     if not rows: raise ValueError(f"No clips in the languages of model {m.name!r} ({', '.join(m.langs)})" + (f" of at least {seconds:g} s" if seconds else ''))
@@ -1053,7 +1061,7 @@ def save_model(lm:LangModel, # the trained model
     return save_artifact(store, name, files, {
         'name': name, 'langs': list(lm.langs), 'extractor': lm.feature_cfg.extractor,
         'feature_config': lm.feature_cfg.to_dict(), 'feature_hash': lm.feature_cfg.hash,
-        'model_config': lm.model_cfg.to_dict(), 'history': lm.history, 'meta': _jsonable(lm.meta), 'figures': sorted(lm.figures),
+        'model_config': lm.model_cfg.to_dict(), 'history': lm.history, 'meta': jsonable(lm.meta), 'figures': sorted(lm.figures),
         'temperature': float(lm.temperature), 'open_set_threshold': lm.open_set_threshold, 'open_set_rule': 'top calibrated probability'})
 
 def export_model(store:Store|str, # where the artifact is
@@ -1113,19 +1121,19 @@ def _as_model(m):
     if isinstance(m, (str, Path)):
         p = Path(m)
         if (p/'config.json').is_file() and (p/'model.keras').is_file() and p.parent.name == 'models':
-            return _I.load_model(p)
+            return I.load_model(p)
         raise ValueError(f"{m}: not a model artifact folder (models/NAME/ with config.json and model.keras)")
     raise TypeError(f"Expected a LangModel or an artifact folder, got {type(m).__name__}")
 
-def infer_model(lm:LangModel) -> _I.InferModel:
+def infer_model(lm:LangModel) -> I.InferModel:
     "`lm` as a `langclass.infer.InferModel` (its LiteRT network, temperature and open-set threshold) for `predict` and the audio-path evaluations."
     conf = {'langs': list(lm.langs), 'temperature': lm.temperature, 'open_set_threshold': lm.open_set_threshold}
     name = lm.meta.get('name') or 'default'
     if lm.feature_cfg.extractor == 'encoder':
-        return _I.InferModel(_runner(lm), tuple(lm.langs), FeatureConfig(), name, config=conf, encoder=get_encoder(lm.feature_cfg))
-    return _I.InferModel(_runner(lm), tuple(lm.langs), lm.feature_cfg, name, config=conf)
+        return I.InferModel(_runner(lm), tuple(lm.langs), FeatureConfig(), name, config=conf, encoder=get_encoder(lm.feature_cfg))
+    return I.InferModel(_runner(lm), tuple(lm.langs), lm.feature_cfg, name, config=conf)
 
-@delegates(_I.predict)
+@delegates(I.predict)
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
             **kwargs, # `langclass.infer.predict`'s options: sr, threshold, open_set, timeout, max_bytes, min_speech, silence_db
@@ -1133,4 +1141,4 @@ def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../mod
     "Languages of `src` sorted by calibrated probability (windows averaged), with low-confidence, unknown-language and no-speech flags: `langclass.infer.predict` on the model's LiteRT export."
     m = _as_model(model)
     if isinstance(m, LangModel): m = infer_model(m)
-    return _I.predict(m, src, **kwargs)
+    return I.predict(m, src, **kwargs)

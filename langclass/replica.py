@@ -13,7 +13,8 @@ from typing import Iterable
 from urllib.parse import urlsplit, parse_qs
 import numpy as np, soundfile as sf
 from fastcore.basics import patch
-from .core import Clip, DEFAULT_LANGS, get_language, get_route
+from .core import Clip, DEFAULT_LANGS, get_language
+from .crawl import get_route
 
 # %% auto #0
 __all__ = ['FAULT_KINDS', 'tone_mp3', 'sample_items', 'Article', 'build_articles', 'classic_item', 'current_card', 'classic_list',

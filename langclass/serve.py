@@ -137,7 +137,7 @@ def decode_upload(data:bytes, # the uploaded file
     if not np.all(np.isfinite(y)): raise APIError(422, 'undecodable', f"Cannot decode audio {name}: non-finite samples")
     if len(y) > cfg.max_seconds * rate:
         raise APIError(413, 'too_long', f"{name}: {len(y) / rate:.1f} s of audio, more than the limit of {cfg.max_seconds:g} s")
-    return F._resample(y, rate, sr) if rate != sr else y
+    return F.resample(y, rate, sr) if rate != sr else y
 
 # %% ../nbs/12_serve.ipynb #c35385d9
 def _labels(d:dict) -> str:

@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Iterable
 from fastcore.basics import patch
-from .core import Clip, atomic_path, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, update_catalog
+from .core import Clip, atomic_path, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, redact_url, update_catalog
 
 # %% auto #0
 __all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'S3_RETRIES', 'S3_TIMEOUTS', 'raw_key', 'feature_key', 'model_prefix', 'check_key',
            'Store', 'LocalStore', 'open_store', 'read_store_catalog', 'write_store_catalog', 'CatalogWriter',
-           'update_store_catalog', 'compact_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'redact_url',
-           'printable', 's3_config', 's3_attempts', 's3_time_bound', 'NoSuchBucket', 'S3Store', 'SyncReport', 'sync',
-           'fetch_url']
+           'update_store_catalog', 'compact_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'printable',
+           's3_config', 's3_attempts', 's3_time_bound', 'NoSuchBucket', 'S3Store', 'SyncReport', 'sync']
 
 # %% ../nbs/02_store.ipynb #0543b480
 CATALOG_KEY = 'catalog.csv'
@@ -243,11 +242,6 @@ def _etag(resp:dict) -> str:
 def _meta_sha(head:dict) -> str|None:
     "The sha256 recorded in an object's metadata (servers differ in the case of metadata names)."
     return {k.lower(): v for k, v in (head.get('Metadata') or {}).items()}.get('sha256')
-
-# %% ../nbs/02_store.ipynb #0d746627
-def redact_url(url:str) -> str:
-    "`url` with any `user:password@` replaced by `***@`, for messages and logs."
-    return re.sub(r'^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@', r'\1***@', str(url))
 
 # %% ../nbs/02_store.ipynb #252102d1
 def printable(s:str) -> str:
@@ -741,73 +735,3 @@ def sync(src:Store|str|Path, # source store or URI
     rep.copied.sort(); rep.seconds = time.monotonic() - t0
     if progress: print(rep.summary())
     return rep
-
-# %% ../nbs/02_store.ipynb #c9a74e44
-class _Watchdog:
-    "Closes every connection a `requests` session opens once `seconds` have passed (a total deadline, headers included)."
-    def __init__(self, seconds:float):
-        self.socks, self.expired, self.lock = [], False, threading.Lock()
-        self.timer = threading.Timer(max(0., seconds), self.expire); self.timer.daemon = True
-    def add(self, sock):
-        with self.lock:
-            self.socks.append(sock)
-            if self.expired: self._close(sock)
-    def expire(self):
-        with self.lock:
-            self.expired = True
-            for s in self.socks: self._close(s)
-    @staticmethod
-    def _close(sock):
-        try: sock.shutdown(2)  # wakes a read blocked in another thread (close alone may not)
-        except OSError: pass
-    def session(self):
-        "A `requests.Session` whose new connections (redirects included) are watched."
-        import requests
-        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-        dog = self
-        def watched(pool):
-            class Conn(pool.ConnectionCls):
-                def connect(self): super().connect(); dog.add(self.sock)
-            return type(pool.__name__, (pool,), {'ConnectionCls': Conn})
-        class Adapter(requests.adapters.HTTPAdapter):
-            def init_poolmanager(self, *a, **kw):
-                super().init_poolmanager(*a, **kw)
-                self.poolmanager.pool_classes_by_scheme = {'http': watched(HTTPConnectionPool), 'https': watched(HTTPSConnectionPool)}
-        s = requests.Session()
-        for p in ('http://', 'https://'): s.mount(p, Adapter())
-        return s
-
-def fetch_url(url:str, # an http(s) URL
-              *, timeout:float=30., # seconds for the whole fetch (connection, headers and body), not per read
-              max_bytes:int=200_000_000, # largest body accepted, bytes
-              connect_timeout:float=10., # seconds to connect, at most
-             ) -> bytes:
-    "The body of `url`, bounded in size and total time; a `ValueError` naming the URL if it cannot be had within them."
-    import requests, urllib3
-    where, end = redact_url(url), time.monotonic() + timeout
-    fail = lambda why: ValueError(f"Cannot fetch {where}: {why}")
-    buf, dog = bytearray(), _Watchdog(timeout)
-    try:
-        dog.timer.start()
-        with dog.session() as s, s.get(url, stream=True, timeout=(min(connect_timeout, timeout), timeout)) as r:
-            if r.status_code >= 400: raise fail(f"HTTP {r.status_code} {r.reason}")
-            cl = r.headers.get('Content-Length', '')
-            if cl.isdigit() and int(cl) > max_bytes: raise fail(f"{int(cl):,} bytes announced, more than the limit of {max_bytes:,}")
-            sock = getattr(getattr(r.raw, '_connection', None), 'sock', None)
-            while True:
-                left = end - time.monotonic()
-                if left <= 0: raise TimeoutError
-                if sock is not None: sock.settimeout(left)
-                chunk = r.raw.read1(1 << 16, decode_content=True)
-                if not chunk: break
-                buf += chunk
-                if len(buf) > max_bytes: raise fail(f"more than the limit of {max_bytes:,} bytes")
-            if dog.expired: raise TimeoutError  # (a body cut short by the watchdog)
-    except (TimeoutError, requests.Timeout, urllib3.exceptions.TimeoutError):
-        raise fail(f"not complete after {timeout:g} s ({len(buf):,} bytes received)") from None
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
-        if dog.expired: raise fail(f"not complete after {timeout:g} s ({len(buf):,} bytes received)") from None
-        raise fail(type(e).__name__) from None
-    finally: dog.timer.cancel()
-    return bytes(buf)
-
