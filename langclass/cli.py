@@ -12,11 +12,11 @@ from fastcore.docments import docments
 from .core import DEFAULT_LANGS, LANGUAGES, TF_CHATTER, data_home, filter_stderr, lang_code, usable_clips
 
 # %% auto #0
-__all__ = ['COMMANDS', 'CLIError', 'one_line', 'lang_arg', 'check_store_uri', 'store_arg', 'add_config_args', 'config_from_args',
-           'default_store', 'open_cli_store', 'need_module', 'check_site', 'cmd_crawl', 'cmd_download', 'cmd_sync',
-           'cmd_import', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'fetch_input', 'prediction_table',
-           'load_infer_model', 'cmd_predict', 'cmd_demo', 'cmd_serve', 'cmd_export', 'encoder_config', 'build_parser',
-           'main']
+__all__ = ['COMMANDS', 'CLIError', 'one_line', 'lang_arg', 'check_store_uri', 'store_arg', 'prob_arg', 'positive_arg',
+           'add_config_args', 'config_from_args', 'default_store', 'open_cli_store', 'need_module', 'check_site',
+           'cmd_crawl', 'cmd_download', 'cmd_sync', 'cmd_import', 'cmd_featurize', 'cmd_train', 'cmd_evaluate',
+           'fetch_input', 'prediction_table', 'load_infer_model', 'cmd_predict', 'cmd_demo', 'cmd_serve', 'cmd_export',
+           'encoder_config', 'build_parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #debd5b70
 class CLIError(Exception):
@@ -63,6 +63,21 @@ def store_arg(s:str) -> str:
     "argparse type for store URIs (see `check_store_uri`)."
     try: return check_store_uri(s)
     except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+
+# %% ../nbs/14_cli.ipynb #9e452d8e
+def prob_arg(s:str) -> float:
+    "argparse type: a probability, a finite number from 0 to 1."
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not a number") from None
+    if not 0.0 <= v <= 1.0: raise argparse.ArgumentTypeError(f"{s!r} is not a probability from 0 to 1")
+    return v
+
+def positive_arg(s:str) -> float:
+    "argparse type: a finite number above 0 (seconds, megabytes)."
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not a number") from None
+    if not (0.0 < v < float('inf')): raise argparse.ArgumentTypeError(f"{s!r} is not a finite number above 0")
+    return v
 
 # %% ../nbs/14_cli.ipynb #e3804b19
 def _field_comments(cls) -> dict:
@@ -534,7 +549,7 @@ def cmd_predict(args) -> int:
         bar = tqdm(inputs, desc='predict', unit='input', file=sys.stderr, leave=False,
                    disable=len(inputs) < 2 or not _progress(args) or not sys.stderr.isatty())  # on a terminal only
         for src, buf in bar:
-            try: p = I.predict(lm, buf, threshold=args.threshold, vad=args.vad or None)
+            try: p = I.predict(lm, buf, threshold=args.threshold, vad=not args.level_gate)
             except Exception as e: errors.append((src, f"{src}: {one_line(e)}" if src not in str(e) else str(e))); continue
             ru = p[1] if len(p) > 1 else (None, 0.0)
             rows.append(dict(input=src, lang=p.lang, prob=round(p.prob, 4), runner_up=ru[0], runner_up_prob=round(ru[1], 4),
@@ -573,7 +588,7 @@ def cmd_serve(args) -> int:
     m = load_infer_model(store, args.model, args)
     token = args.token if args.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
     cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, token=token,
-                            allowed_hosts=tuple(args.allowed_host or ()) or serve.ServeConfig.allowed_hosts, docs=args.docs)
+                            allowed_hosts=tuple(args.allowed_host or ()) or serve.ServeConfig.allowed_hosts, docs=args.docs, vad=not args.level_gate)
     print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
           f"(API: /v1/predict, OpenAPI: /openapi.json{', /docs' if args.docs else ''}{'; every route but /healthz needs the bearer token' if token else ''}; Ctrl-C stops)", flush=True)
     serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info', access_log=not args.quiet)
@@ -598,14 +613,16 @@ def _encoder_args(p):
     p.add_argument('--vad', action='store_true', help="with --encoder: keep only what the Silero VAD calls speech before embedding")
 
 def _zero_shot_args(p, langs_help):
-    "--zero-shot, --lang, --encoder, --encoder-dir and --vad of predict and serve."
+    "--zero-shot, --lang, --encoder, --encoder-dir, --vad and --level-gate of predict and serve."
     p.add_argument('--zero-shot', action='store_true', help="no trained model: Whisper's own language detection over --lang "
                    "(default: en ru fr es zh de)")
     p.add_argument('--lang', type=lang_arg, action='append', default=[], metavar='CODE', help=langs_help + " (with --zero-shot)")
     p.add_argument('--encoder', default=None, metavar='NAME', help="with --zero-shot: the Whisper encoder (default: whisper-base)")
     p.add_argument('--encoder-dir', default=None, metavar='DIR', help="the encoder's weights (default: $LANGCLASS_ENCODER_DIR, a "
                    "package that ships them, or faster-whisper's download)")
-    p.add_argument('--vad', action='store_true', help="judge speech by the Silero VAD rather than by level (the no-speech flag)")
+    p.add_argument('--vad', action='store_true', help="with --zero-shot: keep only what the Silero VAD calls speech before detecting")
+    p.add_argument('--level-gate', action='store_true', help="judge the no-speech flag by level, not by the Silero VAD (faster, but "
+                   "noise, hum and tones pass it)")
 
 def encoder_config(args):
     "The `EncoderConfig` that `--encoder`, `--encoder-dir` and `--vad` ask for, or None without --encoder."
@@ -784,10 +801,10 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('inputs', nargs='+', metavar='FILE_OR_URL', help="audio files (mp3, wav, flac, ogg) or http(s) URLs")
     p.add_argument('--model', default='default', metavar='NAME', help="model name in the store, or an artifact folder (default: default)")
     p.add_argument('--json', action='store_true', help="print JSON: every language's probability per input")
-    p.add_argument('--threshold', type=float, default=0.5, metavar='P',
+    p.add_argument('--threshold', type=prob_arg, default=0.5, metavar='P',
                    help="flag a top probability below P as low confidence (default: 0.5)")
-    p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="seconds to fetch a URL, in all (default: 30)")
-    p.add_argument('--max-mb', type=float, default=200.0, metavar='MB', help="largest input accepted, megabytes (default: 200)")
+    p.add_argument('--timeout', type=positive_arg, default=30.0, metavar='S', help="seconds to fetch a URL, in all (default: 30)")
+    p.add_argument('--max-mb', type=positive_arg, default=200.0, metavar='MB', help="largest input accepted, megabytes (default: 200)")
     _zero_shot_args(p, langs_help)
 
     p = cmd('serve', cmd_serve, "serve a model over HTTP: the API and a web page (upload or record)",
@@ -797,9 +814,9 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--model', default='default', metavar='NAME', help="model name in the store, or an artifact folder (default: default)")
     p.add_argument('--host', default='127.0.0.1', help="interface to listen on; 0.0.0.0 for every one (default: 127.0.0.1)")
     p.add_argument('--port', type=int, default=8000, help="TCP port (default: 8000)")
-    p.add_argument('--max-mb', type=float, default=25.0, metavar='MB', help="largest upload, megabytes (default: 25)")
-    p.add_argument('--max-seconds', type=float, default=600.0, metavar='S', help="longest audio, seconds (default: 600)")
-    p.add_argument('--timeout', type=float, default=30.0, metavar='S', help="a request's time limit, seconds (default: 30)")
+    p.add_argument('--max-mb', type=positive_arg, default=25.0, metavar='MB', help="largest upload, megabytes (default: 25)")
+    p.add_argument('--max-seconds', type=positive_arg, default=600.0, metavar='S', help="longest audio, seconds (default: 600)")
+    p.add_argument('--timeout', type=positive_arg, default=30.0, metavar='S', help="a request's time limit, seconds (default: 30)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="requests processed at once (default: the cores)")
     p.add_argument('--token', default=None, metavar='TOKEN', help="a bearer token every route but /healthz requires (default: "
                    "$LANGCLASS_SERVE_TOKEN, which `ps` does not show; none: open)")

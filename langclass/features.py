@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_features.ipynb #2dfac163
 from __future__ import annotations
-import contextlib, io, json, os, sys, time
+import contextlib, io, json, os, re, sys, time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -21,11 +21,12 @@ from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'resample', 'load_audio', 'synth_signal',
-           'clip_windows', 'hann', 'logmel', 'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips',
-           'limit_threads', 'audio_key', 'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips',
-           'featurize_plan', 'featurize_done', 'featurize_catalog', 'load_feature_file', 'load_features',
-           'register_extractor', 'extractor_config', 'spec_augment', 'make_dataset']
+__all__ = ['MAX_RATE', 'MAX_CHANNELS', 'MAX_SECONDS', 'EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'resample',
+           'load_audio', 'synth_signal', 'clip_windows', 'hann', 'logmel', 'mfcc_from_logmel', 'window_features',
+           'audio_features', 'plot_clips', 'limit_threads', 'audio_key', 'audio_source', 'featurize_audio',
+           'featurize_job', 'cached_clips', 'featurize_plan', 'featurize_done', 'featurize_catalog',
+           'load_feature_file', 'load_features', 'register_extractor', 'extractor_config', 'spec_augment',
+           'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -94,7 +95,11 @@ class FeatureConfig(Config):
 
 # %% ../nbs/08_features.ipynb #bc41ad14
 class AudioError(ValueError):
-    "Audio that cannot be decoded (corrupt, empty, not audio); the message names the file."
+    "Audio that cannot be decoded (corrupt, empty, not audio) or is over a limit; the message names the file."
+    def __init__(self, msg:str, # what went wrong, naming the file
+                 kind:str='undecodable', # 'undecodable', 'bad_audio' (an impossible rate or channel count), 'too_long' or 'too_large'
+                ):
+        super().__init__(msg); self.kind = kind
 
 # %% ../nbs/08_features.ipynb #c1581b14
 def _src_name(src, name):
@@ -131,14 +136,41 @@ def _decode_error(e:Exception, size:int|None) -> str:
     if 'possibly a pipe' not in msg and 'File does not exist' not in msg: return msg
     return f"{f'{size:,} bytes' if size is not None else 'the data'} in no audio format soundfile reads (not audio, or cut short)"
 
+MAX_RATE, MAX_CHANNELS = 384_000, 8  # the highest sample rate and the most channels `load_audio` accepts
+MAX_SECONDS = 3600.0  # the longest audio `load_audio` decodes by default, seconds
+
+def _read_bounded(f, label:str, max_seconds:float|None) -> np.ndarray:
+    "The open `sf.SoundFile` `f` as mono float32, its header checked first and its decoding stopped at `max_seconds`' sample budget."
+    rate, ch, frames = f.samplerate, f.channels, f.frames
+    if not 0 < rate <= MAX_RATE: raise AudioError(f"{label}: a sample rate of {rate:,} Hz; at most {MAX_RATE:,} Hz is accepted", 'bad_audio')
+    if not 0 < ch <= MAX_CHANNELS: raise AudioError(f"{label}: {ch} channels; at most {MAX_CHANNELS} are accepted", 'bad_audio')
+    budget = int(max_seconds * 48_000 * 2) if max_seconds else None  # decoded samples (frames x channels): max_seconds at 48 kHz in stereo
+    over = f"more than the {budget or 0:,} allowed ({max_seconds or 0:g} s at 48 kHz in stereo)"
+    known = 0 < frames < 2**62  # libsndfile gives a huge count when it does not know
+    if known and budget:
+        if frames / rate > max_seconds * 1.05 + 1:  # MP3 lengths are estimates: a little slack, the decoded length is checked after
+            raise AudioError(f"{label}: {frames / rate:.1f} s of audio, more than the limit of {max_seconds:g} s", 'too_long')
+        if frames * ch > budget:
+            raise AudioError(f"{label}: {frames / rate:.1f} s at {rate:,} Hz in {ch} channels decodes to {frames * ch:,} samples, {over}", 'too_large')
+    if known or not budget:  # read as librosa.load does (at most `frames`): `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
+        y = f.read(dtype='float32', always_2d=True)
+        return y[:, 0] if ch == 1 else np.mean(y, axis=1)
+    parts, n = [], 0  # an unknown length: in blocks, stopped at the budget
+    while len(b := f.read(1 << 16, dtype='float32', always_2d=True)):
+        n += b.size
+        if n > budget: raise AudioError(f"{label}: decodes to {over}", 'too_large')
+        parts.append(b[:, 0] if ch == 1 else b.mean(axis=1))
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
 def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a binary file object
                sr:int=16000, # target sample rate, Hz (None keeps the file's rate)
                *,
                name:str|None=None, # how errors name the source (default: the path)
                norm:str|None=None, # 'peak', 'rms' or None (no normalisation)
                rms_db:float=-20.0, # RMS target for norm='rms', dBFS
+               max_seconds:float|None=MAX_SECONDS, # longest audio decoded, and samples at most `max_seconds` at 48 kHz in stereo (None: no limit)
               ) -> np.ndarray:
-    "Decode `src` to a float32 mono waveform at `sr` Hz (an `AudioError` naming it if it does not decode)."
+    "Decode `src` to a float32 mono waveform at `sr` Hz, bounded before and while decoding (an `AudioError` naming it if it does not decode or is over a limit)."
     label, size = _src_name(src, name), None
     if isinstance(src, (bytes, bytearray, memoryview)):
         size = len(src)
@@ -150,12 +182,14 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
         size = p.stat().st_size
         if size == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
         src = str(p)
-    try:  # read as librosa.load does: `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
-        with quiet_stderr(), sf.SoundFile(src) as f: native, y = f.samplerate, f.read(dtype='float32', always_2d=True)
-    except Exception as e: raise AudioError(f"Cannot decode audio {label}: {_decode_error(e, size)}") from None
+    try:
+        with quiet_stderr(), sf.SoundFile(src) as f: native, y = f.samplerate, _read_bounded(f, label, max_seconds)
+    except AudioError: raise
+    except Exception as e: raise AudioError(f"Cannot decode audio {label}: " + re.sub(r'Error opening <[^>]*>: ', '', _decode_error(e, size))) from None
     if y.shape[0] == 0: raise AudioError(f"Cannot decode audio {label}: no samples in it")
-    y = y[:, 0] if y.shape[1] == 1 else np.mean(y, axis=1)
     if not np.all(np.isfinite(y)): raise AudioError(f"Cannot decode audio {label}: non-finite samples")
+    if max_seconds and len(y) > max_seconds * native:
+        raise AudioError(f"{label}: {len(y) / native:.1f} s of audio, more than the limit of {max_seconds:g} s", 'too_long')
     y = np.ascontiguousarray(y, dtype=np.float32)
     if sr and native != sr: y = resample(y, native, sr)
     return normalize_audio(y, norm, rms_db)

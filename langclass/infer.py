@@ -69,6 +69,7 @@ def load_waveform(src, # path, http(s) URL, bytes, file object, or waveform arra
                   src_sr:int|None=None, # sample rate of an array `src` (default: `cfg.sr`)
                   timeout:float=30.0, # seconds for the whole fetch of a URL
                   max_bytes:int=200_000_000, # largest URL body accepted
+                  max_seconds:float|None=F.MAX_SECONDS, # longest audio decoded (`load_audio`; None: no limit)
                  ) -> np.ndarray:
     "Mono float32 audio at `cfg.sr`, normalised as in training, from a path, URL, bytes, file or array."
     sr, kw = cfg.sr, dict(norm=cfg.audio_norm, rms_db=cfg.rms_db)
@@ -86,7 +87,7 @@ def load_waveform(src, # path, http(s) URL, bytes, file object, or waveform arra
         if not Path(src).is_file(): raise FileNotFoundError(f"No audio file {src}")
         src = name = str(src)
     else: name = getattr(src, 'name', None) or '<audio bytes>'
-    return F.load_audio(src, sr, name=name, **kw)
+    return F.load_audio(src, sr, name=name, max_seconds=max_seconds, **kw)
 
 # %% ../nbs/11_infer.ipynb #23afa502
 class Prediction(list):
@@ -132,7 +133,8 @@ def _timeline(probs, spans, langs) -> list[dict]:
     return [{'start': round(a, 3), 'end': round(b, 3), 'lang': langs[int(p.argmax())], 'prob': round(float(p.max()), 4),
              'probs': {l: round(float(q), 4) for l, q in zip(langs, p)}} for p, (a, b) in zip(probs, spans)]
 
-def _silent(y, sr, threshold, min_speech, silence_db, timings, vad=False):
+def _silent(y, sr, threshold, min_speech, silence_db, timings, vad=True):
+    if min_speech <= 0: return None, None  # no check asked for
     speech = E.speech_seconds(y, sr) if vad else active_seconds(y, sr, silence_db=silence_db)
     if speech >= min_speech: return speech, None
     return speech, Prediction([], low_confidence=True, threshold=threshold, n_windows=0, duration=len(y) / sr,
@@ -191,17 +193,17 @@ def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifac
             max_bytes:int=200_000_000, # largest URL body accepted
             min_speech:float=MIN_SPEECH, # seconds of sound (above `silence_db`) needed for a language; less: `no_speech`
             silence_db:float=SILENCE_DB, # dBFS (RMS of 20 ms frames) below which the input is silence
-            vad:bool|None=None, # judge speech by the Silero VAD, not by level (None: as the model's encoder config says)
+            vad:bool=True, # judge speech by the Silero VAD (False: by level, which is faster and takes noise, hum and tones for speech)
+            max_seconds:float|None=F.MAX_SECONDS, # longest audio decoded (`load_audio`; None: no limit)
             open_set:float|bool|None=None, # flag `unknown` below this top calibrated probability; None: the model's threshold; False: never
            ) -> Prediction:
     "Languages of `src` sorted by calibrated probability (windows averaged), with low-confidence, unknown-language and no-speech flags and a per-window timeline."
     m = _as_infer(model)
     cfg, t0 = m.feature_cfg, time.perf_counter()
-    y = load_waveform(src, replace(cfg, audio_norm=None), src_sr=sr, timeout=timeout, max_bytes=max_bytes)  # level as recorded
+    y = load_waveform(src, replace(cfg, audio_norm=None), src_sr=sr, timeout=timeout, max_bytes=max_bytes, max_seconds=max_seconds)  # level as recorded
     if y.size == 0: raise ValueError("Empty audio: nothing to classify")
     t1 = time.perf_counter()
     timings = {'decode': (t1 - t0) * 1e3}
-    if vad is None: vad = m.encoder is not None  # encoder models: the Silero VAD that faster-whisper ships; a CNN: the level gate
     speech, silent = _silent(y, cfg.sr, threshold, min_speech, silence_db, timings, vad)
     if silent is not None: return silent  # silence, hiss or a blip: no language is given to it
     clip, probs, spans, in_set = _probs(m, y, timings)
@@ -213,6 +215,7 @@ def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
                  *, threshold:float=0.5, # top probability below this is flagged `low_confidence`
                  min_speech:float=MIN_SPEECH, # seconds of sound needed for a language
                  silence_db:float=SILENCE_DB, # dBFS below which the input is silence
+                 vad:bool=True, # judge speech by the Silero VAD (False: by level)
                  errors:str='raise', # 'raise', or 'return': an input that fails gives its exception in its place
                  open_set:float|bool|None=None, # flag `unknown` below this top calibrated probability; None: the model's; False: never
                 ) -> list:
@@ -221,7 +224,7 @@ def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
     if m.encoder is not None:
         out = []
         for src in srcs:
-            try: out.append(predict(m, src, threshold=threshold, min_speech=min_speech, silence_db=silence_db, open_set=open_set))
+            try: out.append(predict(m, src, threshold=threshold, min_speech=min_speech, silence_db=silence_db, vad=vad, open_set=open_set))
             except Exception as e:
                 if errors == 'raise': raise
                 out.append(e)
@@ -231,7 +234,7 @@ def predict_many(model:InferModel|str, # an `InferModel` or an artifact folder
         try:
             y = load_waveform(src, replace(cfg, audio_norm=None))
             if y.size == 0: raise ValueError("Empty audio: nothing to classify")
-            speech, silent = _silent(y, cfg.sr, threshold, min_speech, silence_db, {})
+            speech, silent = _silent(y, cfg.sr, threshold, min_speech, silence_db, {}, vad)
             if silent is not None: out.append(silent); continue
             todo.append((len(out), y, speech, F.audio_features(F.normalize_audio(y, cfg.audio_norm, cfg.rms_db), cfg)))
             out.append(None)

@@ -4,14 +4,13 @@
 
 # %% ../nbs/12_serve.ipynb #0db9c2da
 from __future__ import annotations
-import asyncio, base64, hmac, io, json, logging, math, os, re, threading, time
+import asyncio, base64, hmac, json, logging, math, os, re, threading, time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
 import numpy as np
-import soundfile as sf
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
@@ -20,13 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.requests import ClientDisconnect
 from . import __version__
-from .core import LANGUAGES, quiet_stderr
+from .core import LANGUAGES
 from . import features as F
 from . import infer as I
 
 # %% auto #0
-__all__ = ['MAX_RATE', 'MAX_CHANNELS', 'ServeConfig', 'APIError', 'error_response', 'check_threshold', 'display_data',
-           'decode_upload', 'Metrics', 'header_deadline_protocol', 'create_app', 'serve']
+__all__ = ['ServeConfig', 'APIError', 'error_response', 'check_threshold', 'display_data', 'decode_upload', 'Metrics',
+           'header_deadline_protocol', 'create_app', 'serve']
 
 # %% ../nbs/12_serve.ipynb #20db33ef
 @dataclass(frozen=True)
@@ -39,8 +38,10 @@ class ServeConfig:
     header_timeout_s: float = 10.0  # a connection's time to send a request's headers, from opening or from the previous answer, seconds (closed above)
     workers: int = 0  # threads that decode and predict (0: the cores)
     queue: int = 64  # received requests waiting for a worker, at most (503 beyond)
+    max_buffer_mb: float = 512.0  # request bodies held in memory at once, all requests together, megabytes (503 beyond)
     max_connections: int = 1000  # open connections at most (uvicorn's `limit_concurrency`: 503 beyond)
     threshold: float = 0.5  # default low-confidence threshold
+    vad: bool = True  # the no-speech check: the Silero VAD (False: the level gate, faster, but noise, hum and tones pass it)
     display_columns: int = 600  # time columns of the waveform and spectrogram sent to the page
     grace_s: float = 10.0  # on SIGTERM, the time requests in progress get to finish, seconds
     allowed_hosts: tuple = ('127.0.0.1', 'localhost', '::1')  # `Host` header names answered (port ignored; '*': any); others get 400
@@ -49,9 +50,9 @@ class ServeConfig:
     @property
     def max_bytes(self) -> int: return int(self.max_mb * 1e6)
     @property
-    def n_workers(self) -> int: return self.workers or os.cpu_count() or 1
+    def max_buffer_bytes(self) -> int: return int(self.max_buffer_mb * 1e6)
     @property
-    def max_samples(self) -> int: return int(self.max_seconds * 48_000 * 2)  # decoded samples (frames x channels) at most: max_seconds at 48 kHz in stereo
+    def n_workers(self) -> int: return self.workers or os.cpu_count() or 1
 
 # %% ../nbs/12_serve.ipynb #7e61da3f
 class APIError(Exception):
@@ -100,44 +101,15 @@ def display_data(y:np.ndarray, # mono waveform at `cfg.sr`, as recorded
     return {'wave': wave, 'spec': spec}
 
 # %% ../nbs/12_serve.ipynb #df50418b
-MAX_RATE, MAX_CHANNELS = 384_000, 8  # the highest sample rate and the most channels an upload may have
-
 def decode_upload(data:bytes, # the uploaded file
                   name:str, # how errors name it
                   sr:int, # the model's sample rate, Hz
-                  cfg:ServeConfig, # the limits (`max_seconds`, `max_samples`)
+                  cfg:ServeConfig, # the limits (`max_seconds`)
                  ) -> np.ndarray:
-    "The upload as a float32 mono waveform at `sr`: its header checked before decoding, the decoding stopped at `cfg.max_samples` (`APIError`)."
+    "The upload as a float32 mono waveform at `sr`, decoded by `load_audio` within `cfg.max_seconds` (an `APIError` for each refusal)."
     if not data: raise APIError(400, 'empty', "empty body: no audio to classify")
-    undecodable = lambda e: APIError(422, 'undecodable', f"Cannot decode audio {name}: " + re.sub(r'Error opening <[^>]*>: ', '', F._decode_error(e, len(data))))
-    try:
-        with quiet_stderr(): f = sf.SoundFile(io.BytesIO(data))
-    except Exception as e: raise undecodable(e) from None
-    with f:
-        rate, ch, frames = f.samplerate, f.channels, f.frames
-        if not 0 < rate <= MAX_RATE: raise APIError(422, 'bad_audio', f"{name}: a sample rate of {rate:,} Hz; at most {MAX_RATE:,} Hz is accepted")
-        if not 0 < ch <= MAX_CHANNELS: raise APIError(422, 'bad_audio', f"{name}: {ch} channels; at most {MAX_CHANNELS} are accepted")
-        budget = f"more than the {cfg.max_samples:,} allowed ({cfg.max_seconds:g} s at 48 kHz in stereo)"
-        if 0 < frames < 2**62:  # known (libsndfile gives a huge count when it does not know)
-            if frames / rate > cfg.max_seconds * 1.05 + 1:  # MP3 lengths are estimates: a little slack, the decoded length is checked below
-                raise APIError(413, 'too_long', f"{name}: {frames / rate:.1f} s of audio, more than the limit of {cfg.max_seconds:g} s")
-            if frames * ch > cfg.max_samples:
-                raise APIError(413, 'too_large', f"{name}: {frames / rate:.1f} s at {rate:,} Hz in {ch} channels decodes to {frames * ch:,} samples, {budget}")
-        parts, n = [], 0
-        try:
-            with quiet_stderr():
-                while len(b := f.read(1 << 16, dtype='float32', always_2d=True)):
-                    n += b.size
-                    if n > cfg.max_samples: raise APIError(413, 'too_large', f"{name}: decodes to {budget}")
-                    parts.append(b[:, 0] if ch == 1 else b.mean(axis=1))
-        except APIError: raise
-        except Exception as e: raise undecodable(e) from None
-    if not parts: raise APIError(422, 'undecodable', f"Cannot decode audio {name}: no samples in it")
-    y = np.ascontiguousarray(np.concatenate(parts), np.float32)
-    if not np.all(np.isfinite(y)): raise APIError(422, 'undecodable', f"Cannot decode audio {name}: non-finite samples")
-    if len(y) > cfg.max_seconds * rate:
-        raise APIError(413, 'too_long', f"{name}: {len(y) / rate:.1f} s of audio, more than the limit of {cfg.max_seconds:g} s")
-    return F.resample(y, rate, sr) if rate != sr else y
+    try: return F.load_audio(data, sr, name=name, max_seconds=cfg.max_seconds)
+    except F.AudioError as e: raise APIError(413 if e.kind.startswith('too_') else 422, e.kind, str(e)) from None
 
 # %% ../nbs/12_serve.ipynb #c35385d9
 def _labels(d:dict) -> str:
@@ -268,8 +240,8 @@ _WEB = resources.files('langclass') / 'web'
 _DRAIN = 4  # a body up to this many times the limit is read (and dropped) before the 413, so the client hears it
 _CLOSE = {'Connection': 'close'}  # an answer before the whole body: the connection cannot carry another request
 
-async def _body(request:Request, limit:int, shown:int) -> bytes:
-    "The request body, at most `limit` bytes (`APIError` 413 above it, naming the limit `shown`)."
+async def _body(request:Request, limit:int, shown:int, hold=lambda n: None) -> bytes:
+    "The request body, at most `limit` bytes (`APIError` 413 above it, naming the limit `shown`); `hold(n)` before keeping `n` more bytes."
     big = APIError(413, 'too_large', f"upload larger than the limit of {shown/1e6:g} MB", _CLOSE)
     cl = request.headers.get('content-length')
     if cl and cl.isdigit() and int(cl) > limit:
@@ -282,17 +254,17 @@ async def _body(request:Request, limit:int, shown:int) -> bytes:
         if n > limit:
             if n > _DRAIN * limit: raise big
             continue
-        chunks.append(chunk)
+        hold(len(chunk)); chunks.append(chunk)
     if n > limit: raise big
     return b''.join(chunks)
 
-async def _audio_bytes(request:Request, limit:int) -> tuple[bytes, str]:
+async def _audio_bytes(request:Request, limit:int, hold=lambda n: None) -> tuple[bytes, str]:
     "(audio bytes, name) of a multipart upload (its first file) or of a raw body."
     ctype = request.headers.get('content-type', '').split(';')[0].strip().lower()
     if ctype and not ctype.startswith(_AUDIO_TYPES):
         raise APIError(415, 'unsupported_media_type', f"Content-Type {ctype} is not audio: send the file as multipart/form-data "
                        "(field 'file') or as the raw body with an audio/* or application/octet-stream type", _CLOSE)
-    body = await _body(request, limit + 64_000 if ctype == 'multipart/form-data' else limit, limit)  # room for the form's headers
+    body = await _body(request, limit + 64_000 if ctype == 'multipart/form-data' else limit, limit, hold)  # room for the form's headers
     if ctype != 'multipart/form-data': return body, 'the upload'
     m = re.search(r'boundary="?([^";,]+)', request.headers.get('content-type', ''))
     if not m or b'--' + m[1].encode('latin-1') + b'--' not in body:  # cut short (or no boundary): not a whole form
@@ -309,9 +281,9 @@ async def _audio_bytes(request:Request, limit:int) -> tuple[bytes, str]:
 def _predict_bytes(m:I.InferModel, data:bytes, name:str, cfg:ServeConfig, threshold:float, display:bool) -> dict:
     "Decode (bounded), predict; the JSON answer (runs in a pool thread)."
     t0 = time.perf_counter()
-    y = decode_upload(data, name, m.feature_cfg.sr, cfg)  # as recorded: `predict` checks the level, then normalises
+    y = decode_upload(data, name, m.feature_cfg.sr, cfg)  # as recorded: `predict` checks for speech, then normalises
     t1 = time.perf_counter()
-    p = I.predict(m, y, threshold=threshold)
+    p = I.predict(m, y, threshold=threshold, vad=cfg.vad)
     out = p.to_dict()
     out['timings_ms']['decode'] = round((t1 - t0) * 1e3, 2)
     if display: out['display'] = display_data(y, m.feature_cfg, columns=cfg.display_columns)
@@ -336,7 +308,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
     token = cfg.token if cfg.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
     pool = ThreadPoolExecutor(cfg.n_workers, thread_name_prefix='langclass-predict')
-    state = {'inflight': 0, 'uploading': 0, 'served': 0, 'errors': 0, 'started': time.time(), 'ready': False, 'warmup': None}
+    state = {'inflight': 0, 'uploading': 0, 'buffered': 0, 'served': 0, 'errors': 0, 'started': time.time(), 'ready': False, 'warmup': None}
     lock, metrics = threading.Lock(), Metrics()
 
     @asynccontextmanager
@@ -389,6 +361,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         g = {'langclass_inflight_requests': ('Received requests in the pool: running or waiting for a worker.', state['inflight']),
              'langclass_queue_depth': ('Received requests waiting for a worker.', max(0, state['inflight'] - cfg.n_workers)),
              'langclass_uploads_in_progress': ('Requests whose body is still arriving.', state['uploading']),
+             'langclass_body_bytes_held': ('Bytes of request bodies held in memory, all requests together.', state['buffered']),
              'langclass_workers': ('Threads that decode and predict.', cfg.n_workers),
              'langclass_ready': ('1 once the model has made a first prediction.', int(state['ready'])),
              'langclass_uptime_seconds': ('Seconds since the app was built.', round(time.time() - state['started'], 1))}
@@ -407,26 +380,33 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         """Multipart (field `file`) or raw body: MP3, WAV, FLAC or OGG. Returns the languages sorted by probability,
         the low-confidence, open-set (`unknown`) and no-speech flags, the duration and a per-window timeline."""
         th = check_threshold(threshold, cfg.threshold)
-        state['uploading'] += 1  # the upload takes no place in the pool
-        try: data, name = await asyncio.wait_for(_audio_bytes(request, cfg.max_bytes), cfg.body_timeout_s)
-        except asyncio.TimeoutError:
-            raise APIError(408, 'body_timeout', f"upload not received within the limit of {cfg.body_timeout_s:g} s", _CLOSE) from None
-        except ClientDisconnect: raise APIError(400, 'disconnected', "the client went away before the end of its upload", _CLOSE) from None
-        finally: state['uploading'] -= 1
-        with lock:
-            if state['inflight'] >= cfg.n_workers + cfg.queue:
-                raise APIError(503, 'busy', f"the server is busy ({state['inflight']} in progress): retry shortly", {'Retry-After': '1'})
-            state['inflight'] += 1
-        def release(_):
-            with lock: state['inflight'] -= 1
-        try: fut = pool.submit(_predict_bytes, m, data, name, cfg, th, display)
-        except RuntimeError:  # the pool is shut down: the server is stopping
-            release(None); raise APIError(503, 'stopping', "the server is stopping: retry shortly", {'Retry-After': '1'}) from None
-        fut.add_done_callback(release)  # the place is freed when the work ends, even after a timeout
-        try: out = await asyncio.wait_for(asyncio.wrap_future(fut), cfg.timeout_s)
-        except asyncio.TimeoutError: raise APIError(504, 'timeout', f"{name}: not answered within the limit of {cfg.timeout_s:g} s") from None
-        state['served'] += 1; metrics.clip(out)
-        return out
+        held = [0]
+        def hold(n):  # every request's body counts against one budget until its answer
+            if state['buffered'] + n > cfg.max_buffer_bytes:
+                raise APIError(503, 'busy', f"the server holds {cfg.max_buffer_mb:g} MB of uploads already: retry shortly", {'Retry-After': '1', **_CLOSE})
+            state['buffered'] += n; held[0] += n
+        try:
+            state['uploading'] += 1  # the upload takes no place in the pool
+            try: data, name = await asyncio.wait_for(_audio_bytes(request, cfg.max_bytes, hold), cfg.body_timeout_s)
+            except asyncio.TimeoutError:
+                raise APIError(408, 'body_timeout', f"upload not received within the limit of {cfg.body_timeout_s:g} s", _CLOSE) from None
+            except ClientDisconnect: raise APIError(400, 'disconnected', "the client went away before the end of its upload", _CLOSE) from None
+            finally: state['uploading'] -= 1
+            with lock:
+                if state['inflight'] >= cfg.n_workers + cfg.queue:
+                    raise APIError(503, 'busy', f"the server is busy ({state['inflight']} in progress): retry shortly", {'Retry-After': '1'})
+                state['inflight'] += 1
+            def release(_):
+                with lock: state['inflight'] -= 1
+            try: fut = pool.submit(_predict_bytes, m, data, name, cfg, th, display)
+            except RuntimeError:  # the pool is shut down: the server is stopping
+                release(None); raise APIError(503, 'stopping', "the server is stopping: retry shortly", {'Retry-After': '1'}) from None
+            fut.add_done_callback(release)  # the place is freed when the work ends, even after a timeout
+            try: out = await asyncio.wait_for(asyncio.wrap_future(fut), cfg.timeout_s)
+            except asyncio.TimeoutError: raise APIError(504, 'timeout', f"{name}: not answered within the limit of {cfg.timeout_s:g} s") from None
+            state['served'] += 1; metrics.clip(out)
+            return out
+        finally: state['buffered'] -= held[0]
 
     @app.get('/', include_in_schema=False)
     async def page(): return FileResponse(_WEB/'index.html', headers={'Cache-Control': 'no-cache'})
