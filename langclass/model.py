@@ -1136,7 +1136,7 @@ def infer_model(lm:LangModel) -> I.InferModel:
 @delegates(I.predict)
 def predict(model:LangModel|str, # a `LangModel` or an artifact folder (`.../models/NAME`)
             src, # audio: path, http(s) URL, bytes, file object, or waveform array
-            **kwargs, # `langclass.infer.predict`'s options: sr, threshold, open_set, timeout, max_bytes, min_speech, silence_db
+            **kwargs, # `langclass.infer.predict`'s options: sr, threshold, open_set, timeout, max_bytes, min_speech, silence_db, vad
            ) -> Prediction:
     "Languages of `src` sorted by calibrated probability (windows averaged), with low-confidence, unknown-language and no-speech flags: `langclass.infer.predict` on the model's LiteRT export."
     m = _as_model(model)
