@@ -432,9 +432,10 @@ def cmd_evaluate(args) -> int:
     if args.split == 'all': use = clips
     else:
         held = sorted(trained_out | set(named))
-        splits, _ = M.split_clips(clips, test_frac=args.test_frac, val_frac=args.val_frac, seed=lm.model_cfg.seed if lm else 0,
-                                  holdout_sources=[s for s in held if s in {c.source for c in clips}], group_by=args.group_by,
-                                  val_by=args.val_by)
+        from langclass.split import split_clips
+        splits, _ = split_clips(clips, test_frac=args.test_frac, val_frac=args.val_frac, seed=lm.model_cfg.seed if lm else 0,
+                                holdout_sources=[s for s in held if s in {c.source for c in clips}], group_by=args.group_by,
+                                val_by=args.val_by)
         use = splits[args.split]
         was = (((lm.meta.get('split') or {}).get(args.split) or {}).get('clips')) if lm else None
         if was is not None and was != len(use) and not args.holdout_source:

@@ -422,21 +422,22 @@ def train_ray(store:Store|str, # where the audio, the cached features, the check
              ):
     "Train the CNN with Ray Train's `TensorflowTrainer` on `num_workers` workers; the same artifact as `model.train`, loaded back."
     from langclass import model as M
+    from langclass.split import SPLITS, split_clips
     from langclass.core import lang_code
     store = open_store(store, **({'endpoint_url': endpoint_url} if endpoint_url and str(store).startswith('s3://') else {}))
     fcfg, mcfg = feature_cfg or FeatureConfig(), model_cfg or M.ModelConfig()
     lr = scaled_learning_rate(mcfg.learning_rate, num_workers, lr_scaling)
     clips = usable_clips(read_store_catalog(store) if clips is None else clips, langs)
     if not clips: raise ValueError(f"No usable clips (with audio, in languages {langs or 'any'}) in {store.uri}")
-    splits, summary = M.split_clips(clips, test_frac=test_frac, val_frac=val_frac, seed=mcfg.seed,
-                                    holdout_sources=holdout_sources, group_by=group_by, val_by=val_by)
+    splits, summary = split_clips(clips, test_frac=test_frac, val_frac=val_frac, seed=mcfg.seed,
+                                  holdout_sources=holdout_sources, group_by=group_by, val_by=val_by)
     present = sorted({c.lang for c in splits['train']})
     use_langs = [lang_code(l) for l in langs] if langs else present
     missing = [l for l in use_langs if l not in present]
     if missing: raise ValueError(f"No training clips for language(s) {', '.join(missing)}")
     if len(use_langs) < 2: raise ValueError(f"Training needs at least 2 languages, the training split has {use_langs}")
     connect(address)
-    rep = featurize_ray(store, [c for s in M.SPLITS for c in splits[s]], fcfg, address=address, endpoint_url=endpoint_url,
+    rep = featurize_ray(store, [c for s in SPLITS for c in splits[s]], fcfg, address=address, endpoint_url=endpoint_url,
                         progress=bool(verbose)) if featurize else {'failed': {}}
     failed = rep.get('failed') or {}
     splits = {s: [c for c in v if c.clip_id not in failed] for s, v in splits.items()}
