@@ -323,6 +323,7 @@ def _train_loop(config:dict):
     import tensorflow as tf
     import keras
     from langclass import model as M
+    from langclass.evaluation import plot_confusion, png_bytes
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     strategy = tf.distribute.MultiWorkerMirroredStrategy()  # TF_CONFIG: set by Ray's TensorflowTrainer
@@ -386,12 +387,12 @@ def _train_loop(config:dict):
                     'versions': {'tensorflow': tf.__version__, 'keras': keras.__version__}})
     lm.meta['distributed'] = {**lm.meta.get('distributed', {}), 'attempts': attempts}
     lm.splits = config['splits']
-    lm.figures['history.png'] = M.png_bytes(M.plot_history(history))
+    lm.figures['history.png'] = png_bytes(M.plot_history(history))
     te = [clips[i] for i in config['splits']['test'] if i in clips and clips[i].lang in langs]
     if te:
         ev = M.evaluate(lm, store, te, workers=1)
         lm.meta['evaluation'] = ev.to_dict()
-        lm.figures['confusion.png'] = M.png_bytes(M.plot_confusion(ev))
+        lm.figures['confusion.png'] = png_bytes(plot_confusion(ev))
     M.save_model(lm, store, config['name'])
     for k in list(store.list(pre)): store.delete(k)  # the artifact is saved: the run's checkpoints have served
 

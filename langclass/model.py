@@ -14,11 +14,10 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 from fastcore.meta import delegates
-from fastcore.basics import patch
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from .core import Clip, Config, TF_CHATTER, filter_stderr, lang_code, usable_clips as _usable
 from .store import Store, open_store, read_store_catalog
 from .split import SPLITS, speaker_group, split_clips, summarize_splits
+from .evaluation import Comparison, DurationReport, Evaluation, plot_confusion, png_bytes
 from . import features as F
 from .features import FeatureConfig
 from .encoders import EncoderConfig, get_encoder
@@ -27,12 +26,10 @@ from . import metrics as lidm  # C_avg, EER, DET, calibration, open set, bootstr
 from . import infer as I  # the TensorFlow-free predict (which imports nothing of this module)
 
 # %% auto #0
-__all__ = ['LID_COSTS', 'ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'LangModel', 'estimated_windows',
-           'clip_weights', 'class_weights', 'plot_history', 'png_bytes', 'stderr_tty', 'augmenter', 'train', 'jsonable',
-           'Evaluation', 'evaluate', 'calibrate', 'plot_confusion', 'plot_detection', 'plot_calibration',
-           'write_report', 'evaluate_audio', 'Comparison', 'compare', 'DurationReport', 'evaluate_durations',
-           'export_litert', 'save_model', 'export_model', 'check_feature_config', 'load_model', 'infer_model',
-           'predict']
+__all__ = ['ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'LangModel', 'estimated_windows', 'clip_weights',
+           'class_weights', 'plot_history', 'stderr_tty', 'augmenter', 'train', 'jsonable', 'evaluate', 'calibrate',
+           'evaluate_audio', 'compare', 'evaluate_durations', 'export_litert', 'save_model', 'export_model',
+           'check_feature_config', 'load_model', 'infer_model', 'predict']
 
 # %% ../nbs/09_model.ipynb #39b4aadd
 with filter_stderr(TF_CHATTER):  # TensorFlow's start-up lines (langclass.core)
@@ -219,12 +216,6 @@ def plot_history(lm:LangModel|dict, # a trained model, or its `history` dict (Ke
     fig.tight_layout()
     return fig
 
-def png_bytes(fig, # a matplotlib figure (closed after)
-             ) -> bytes:
-    "`fig` as PNG bytes at 90 dpi; the figure is closed."
-    import matplotlib.pyplot as plt
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90); plt.close(fig)
-    return buf.getvalue()
 
 # %% ../nbs/09_model.ipynb #78f99368
 def stderr_tty() -> bool:
@@ -414,203 +405,6 @@ def jsonable(x, # what to write as JSON (a report, the model's meta)
     try: json.dumps(x); return x
     except TypeError: return json.loads(json.dumps(x, default=str))
 
-# %% ../nbs/09_model.ipynb #32687d80
-def _prf(y, p, n:int):
-    "Per-class precision, recall, F1 and support of predictions `p` of truths `y` over classes 0..n-1 (scikit-learn)."
-    return precision_recall_fscore_support(y, p, labels=np.arange(n), zero_division=0)
-
-def _confusion(y, p, n:int) -> np.ndarray: return confusion_matrix(y, p, labels=np.arange(n))
-
-def _macro_f1(y, p, n:int) -> float:
-    "F1 averaged over the classes that occur in `y`."
-    f, sup = _prf(y, p, n)[2:]
-    return float(f[sup > 0].mean()) if (sup > 0).any() else float('nan')
-
-def _text_table(head:list, rows:list, right:set=frozenset()) -> str:
-    "Rows as plain aligned columns (the columns in `right` aligned right), for a terminal."
-    cells = [list(map(str, head))] + [list(map(str, r)) for r in rows]
-    w = [max(len(c[i]) for c in cells) for i in range(len(head))]
-    return '\n'.join('  '.join(v.rjust(w[i]) if i in right else v.ljust(w[i]) for i, v in enumerate(c)).rstrip() for c in cells)
-
-@dataclass
-class Evaluation:
-    "Scores of a model on a set of clips, per window and per whole clip."
-    langs: tuple  # class order
-    clip_ids: list  # evaluated clips
-    clip_true: np.ndarray  # [n_clips] true class index
-    clip_probs: np.ndarray  # [n_clips, n_langs] mean of the windows' probabilities
-    window_true: np.ndarray  # [n_windows]
-    window_pred: np.ndarray  # [n_windows]
-    sources: list  # source of each clip
-    skipped: list = field(default_factory=list)  # clip ids not scored: language unknown to the model, or features failed
-    speakers: list = field(default_factory=list)  # speaker id of each clip ('' when unknown): the bootstrap unit where there is one source
-    temperature: float = 1.0  # the temperature applied to `clip_probs` (1: the network's own probabilities)
-    open_set_threshold: float|None = None  # "none of these" below this top (calibrated) probability; None: no open set
-    unknown_ids: list = field(default_factory=list)  # clips of languages the model does not know, scored as "none of these" trials
-    unknown_probs: np.ndarray|None = None  # [n_unknown, n_langs] their (calibrated) probabilities
-    n_boot: int = 1000  # bootstrap resamples behind every interval
-    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # figures computed once
-
-    @property
-    def clip_pred(self): return self.clip_probs.argmax(1)
-    @property
-    def confusion(self) -> np.ndarray: return _confusion(self.clip_true, self.clip_pred, len(self.langs))
-    @property
-    def window_confusion(self) -> np.ndarray: return _confusion(self.window_true, self.window_pred, len(self.langs))
-    @property
-    def clip_accuracy(self) -> float: return float((self.clip_pred == self.clip_true).mean())
-    @property
-    def window_accuracy(self) -> float: return float((self.window_pred == self.window_true).mean())
-    @property
-    def clip_macro_f1(self) -> float: return _macro_f1(self.clip_true, self.clip_pred, len(self.langs))
-    @property
-    def window_macro_f1(self) -> float: return _macro_f1(self.window_true, self.window_pred, len(self.langs))
-    @property
-    def per_language(self) -> dict:
-        "{lang: {precision, recall, f1, support}} over whole clips."
-        p, r, f, s = _prf(self.clip_true, self.clip_pred, len(self.langs))
-        return {l: {'precision': float(p[i]), 'recall': float(r[i]), 'f1': float(f[i]), 'support': int(s[i])}
-                for i, l in enumerate(self.langs)}
-    def confused_pairs(self, k:int=5) -> list[tuple[str, str, int]]:
-        "The `k` most frequent (true, predicted, clips) confusions."
-        cm = self.confusion.copy(); np.fill_diagonal(cm, 0)
-        idx = np.argsort(-cm, axis=None, kind='stable')[:k]
-        return [(self.langs[i // len(self.langs)], self.langs[i % len(self.langs)], int(cm.flat[i])) for i in idx if cm.flat[i] > 0]
-    @property
-    def per_source(self) -> dict:
-        "{source: {clips, accuracy}} over whole clips."
-        out = {}
-        ok = self.clip_pred == self.clip_true
-        for s in sorted(set(self.sources)):
-            m = np.array([x == s for x in self.sources])
-            out[s] = {'clips': int(m.sum()), 'accuracy': float(ok[m].mean())}
-        return out
-    @property
-    def per_language_source(self) -> dict:
-        "{lang: {source: {clips, accuracy}}} over whole clips: where a language is recognised, and from which recordings."
-        ok, out = self.clip_pred == self.clip_true, {}
-        for i, l in enumerate(self.langs):
-            for s in sorted({s for s, t in zip(self.sources, self.clip_true) if t == i}):
-                m = np.array([x == s and t == i for x, t in zip(self.sources, self.clip_true)])
-                out.setdefault(l, {})[s] = {'clips': int(m.sum()), 'accuracy': float(ok[m].mean())}
-        return out
-    @property
-    def macro_accuracy(self) -> float:
-        "Accuracy averaged over the sources within each language, then over languages (so no large source dominates)."
-        accs = [np.mean([v['accuracy'] for v in d.values()]) for d in self.per_language_source.values()]
-        return float(np.mean(accs)) if accs else float('nan')
-    def to_dict(self, clips:bool=False) -> dict:
-        "The figures as a JSON-friendly dict; with `clips`, every clip's true language, source and probabilities too."
-        d = {'langs': list(self.langs), 'clips': len(self.clip_ids), 'windows': int(len(self.window_true)),
-             'clip_accuracy': self.clip_accuracy, 'clip_macro_f1': self.clip_macro_f1, 'macro_accuracy': self.macro_accuracy,
-             'window_accuracy': self.window_accuracy, 'window_macro_f1': self.window_macro_f1,
-             'per_language': self.per_language, 'per_source': self.per_source, 'per_language_source': self.per_language_source,
-             'confusion': self.confusion.tolist(), 'confused_pairs': self.confused_pairs(), 'skipped': len(self.skipped),
-             **self.detection_dict()}
-        if clips:
-            d['per_clip'] = [{'clip_id': c, 'lang': self.langs[int(t)], 'source': s, 'predicted': self.langs[int(p.argmax())],
-                              'probs': {l: round(float(x), 5) for l, x in zip(self.langs, p)}}
-                             for c, t, s, p in zip(self.clip_ids, self.clip_true, self.sources, self.clip_probs)]
-        return d
-    def summary(self, markdown:bool=False) -> str:
-        "A short report: plain aligned text (a terminal), or Markdown (`markdown=True`, what a notebook shows)."
-        eers = self.lang_eers
-        lang_rows = [(l, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", f"{eers[l]:.3f}", v['support']) for l, v in self.per_language.items()]
-        ci = self.intervals()
-        src_rows = [(l, k or '(none)', v['clips'], f"{v['accuracy']:.3f}") for l, d in self.per_language_source.items() for k, v in d.items()]
-        head = (f"{len(self.clip_ids)} clips, {len(self.window_true)} windows")
-        figs = (f"clip accuracy {_ci(ci['accuracy'])}, macro-F1 {_ci(ci['macro_f1'])}; "
-                f"window accuracy {self.window_accuracy:.3f}, macro-F1 {self.window_macro_f1:.3f}")
-        by_src = f"Accuracy per language × source (macro over sources, then languages: {self.macro_accuracy:.3f}):"
-        if markdown:
-            md = lambda h, rows, al: '\n'.join(['| ' + ' | '.join(h) + ' |', '|' + '|'.join(al) + '|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows])
-            s = [f"**{head}**: {figs}", '', md(('language', 'precision', 'recall', 'F1', 'EER', 'clips'), lang_rows, ('---',) + ('---:',) * 5),
-                 '', by_src, '', md(('language', 'source', 'clips', 'accuracy'), src_rows, ('---', '---', '---:', '---:')),
-                 '', self._detection_head(), '', md(('figure', 'value', '95 % interval'), self._detection_rows(), ('---', '---:', '---:'))]
-        else:
-            s = [f"{head}: {figs}", '', _text_table(('language', 'precision', 'recall', 'F1', 'EER', 'clips'), lang_rows, {1, 2, 3, 4, 5}),
-                 '', by_src, '', _text_table(('language', 'source', 'clips', 'accuracy'), src_rows, {2, 3}),
-                 '', self._detection_head(), '', _text_table(('figure', 'value', '95 % interval'), self._detection_rows(), {1, 2})]
-        pairs = self.confused_pairs()
-        if pairs: s += ['', 'Most confused (true → predicted): ' + ', '.join(f"{a}→{b} ({n})" for a, b, n in pairs)]
-        if self.open_set: s += ['', self._open_set_line()]
-        if self.skipped: s += ['', f"{len(self.skipped)} clip(s) skipped (language unknown to the model, or no features)"]
-        return '\n'.join(s)
-    def __str__(self): return self.summary()
-    def _repr_markdown_(self): return self.summary(markdown=True)
-
-# %% ../nbs/09_model.ipynb #38503314
-LID_COSTS = dict(p_target=0.5, c_miss=1.0, c_fa=1.0)  # NIST LRE C_avg parameters of every report (LRE 2017's primary adds p_target=0.1)
-
-def _ci(v:tuple, pct:bool=False) -> str:
-    "`(estimate, lo, hi)` as 'e [lo, hi]'."
-    f = (lambda x: f"{100*x:.1f} %") if pct else (lambda x: f"{x:.3f}")
-    return f"{f(v[0])} [{f(v[1])}, {f(v[2])}]"
-
-def _num(x): return None if x is None or not np.isfinite(x) else float(x)
-
-@patch(as_prop=True)
-def resampling(self:Evaluation) -> tuple:
-    "`(unit, groups)`: the bootstrap resamples whole sources where there are 2+, else speakers (a clip without one alone), else clips."
-    g = lidm.resampling_groups(self.sources, self.speakers or None)
-    unit = 'clip' if g is None else 'source' if len(set(self.sources)) >= 2 else 'speaker'
-    return unit, g
-
-@patch
-def intervals(self:Evaluation) -> dict:
-    "{figure: (estimate, lo, hi)} of whole clips: accuracy, macro recall, macro F1, C_avg (`LID_COSTS`), mean pairwise EER, ECE; 95 % bootstrap intervals (computed once)."
-    if 'lid' not in self._cache:
-        self._cache['lid'] = lidm.lid_report(self.clip_probs, self.clip_true, self.langs, self.resampling[1], n_boot=self.n_boot, **LID_COSTS)
-    return self._cache['lid']
-
-@patch(as_prop=True)
-def lang_eers(self:Evaluation) -> dict:
-    "{lang: one-vs-rest EER} of whole clips, from the detection llrs."
-    return lidm.lang_eers(self.clip_probs, self.clip_true, self.langs)
-
-# %% ../nbs/09_model.ipynb #2e0b45c0
-@patch(as_prop=True)
-def open_set(self:Evaluation) -> dict|None:
-    "With a threshold: the share of known-language clips rejected (false rejects) and, where scored, of unknown-language clips rejected."
-    if self.open_set_threshold is None: return None
-    t = self.open_set_threshold
-    out = {'threshold': float(t), 'rule': 'top calibrated probability', 'known_clips': len(self.clip_ids),
-           'false_reject': float((self.clip_probs.max(1) < t).mean()), 'unknown_clips': len(self.unknown_ids), 'unknown_rejected': None}
-    if self.unknown_ids: out['unknown_rejected'] = float((self.unknown_probs.max(1) < t).mean())
-    return out
-
-@patch
-def _open_set_line(self:Evaluation) -> str:
-    o = self.open_set
-    s = (f"Open set (top calibrated probability < {o['threshold']:.3f}: none of these): "
-         f"{100*o['false_reject']:.1f} % of {o['known_clips']} known-language clips rejected")
-    if o['unknown_rejected'] is None: return s + " (no clips of other languages scored: `evaluate(..., unknown=True)`)"
-    return s + f"; {100*o['unknown_rejected']:.1f} % of {o['unknown_clips']} clips of other languages rejected"
-
-@patch
-def _detection_head(self:Evaluation) -> str:
-    unit, g = self.resampling
-    n = len(set(g)) if g is not None else len(self.clip_ids)
-    c = LID_COSTS
-    return (f"Detection and calibration, whole clips (T = {self.temperature:.3g}); C_avg: NIST LRE average detection cost of "
-            f"log p_T - log mean p_N at the Bayes threshold, P_target {c['p_target']:g}, C_miss {c['c_miss']:g}, C_fa {c['c_fa']:g} "
-            f"(0: perfect, 0.5: no information); 95 % intervals from {self.n_boot} bootstrap resamples of {n} {unit}s:")
-
-@patch
-def _detection_rows(self:Evaluation) -> list:
-    names = {'accuracy': 'accuracy', 'macro_recall': 'macro recall', 'macro_f1': 'macro F1', 'cavg': 'C_avg',
-             'pairwise_eer': 'mean pairwise EER', 'ece': 'ECE (10 bins)'}
-    return [(names[k], f"{e:.3f}", f"[{lo:.3f}, {hi:.3f}]") for k, (e, lo, hi) in self.intervals().items()]
-
-@patch
-def detection_dict(self:Evaluation) -> dict:
-    "The detection figures for `to_dict`: every figure with its interval, the costs, the bootstrap unit, per-language EERs, the open set."
-    unit, g = self.resampling
-    return {'figures': {k: {'value': _num(e), 'lo': _num(lo), 'hi': _num(hi)} for k, (e, lo, hi) in self.intervals().items()},
-            'costs': dict(LID_COSTS), 'min_cavg': _num(lidm.min_cavg(self.clip_probs, self.clip_true, **LID_COSTS)) if len(set(self.clip_true)) > 1 else None,
-            'bootstrap': {'unit': unit, 'groups': len(set(g)) if g is not None else len(self.clip_ids), 'resamples': self.n_boot, 'coverage': 0.95},
-            'lang_eer': {k: _num(v) for k, v in self.lang_eers.items()}, 'temperature': float(self.temperature), 'open_set': self.open_set}
-
 # %% ../nbs/09_model.ipynb #d56f1e20
 import weakref
 _INFER = weakref.WeakKeyDictionary()
@@ -711,65 +505,6 @@ def calibrate(lm:LangModel, # the trained model; its `temperature` and `open_set
     lm.meta['calibration'] = rep
     return rep
 
-# %% ../nbs/09_model.ipynb #46df93e0
-def plot_confusion(ev:Evaluation, *, normalize:bool=True, ax=None):
-    "Confusion matrix of whole clips (rows: true language), normalised per row by default."
-    import matplotlib.pyplot as plt
-    cm = ev.confusion.astype(float)
-    if normalize: cm = cm/np.maximum(cm.sum(1, keepdims=True), 1)
-    if ax is None: fig, ax = plt.subplots(figsize=(1.2 + 0.55*len(ev.langs), 1 + 0.5*len(ev.langs)))
-    else: fig = ax.figure
-    ax.imshow(cm, cmap='Blues', vmin=0, vmax=1 if normalize else None)
-    ticks = range(len(ev.langs))
-    ax.set_xticks(ticks, ev.langs); ax.set_yticks(ticks, ev.langs)
-    ax.set_xlabel('predicted'); ax.set_ylabel('true')
-    for i in ticks:
-        for j in ticks:
-            if ev.confusion[i, j]:
-                ax.text(j, i, f"{cm[i, j]:.2f}" if normalize else int(cm[i, j]), ha='center', va='center',
-                        color='white' if cm[i, j] > 0.6*cm.max() else 'black', fontsize=8)
-    ax.set_title(f"clip accuracy {ev.clip_accuracy:.2f}")
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/09_model.ipynb #91dd4789
-def plot_detection(evs:Evaluation|dict, # one evaluation: pooled and per-language curves; {name: evaluation}: one pooled curve each
-                   ax=None, # matplotlib axes to draw on; None: a new figure
-                  ):
-    "DET curves of whole clips on normal-deviate axes (`langclass.metrics.plot_det`), each with its EER."
-    def pooled(e): return lidm.det_curve(*lidm.detection_trials(e.clip_probs, e.clip_true))
-    if isinstance(evs, Evaluation):
-        llr, y = lidm.detection_llrs(evs.clip_probs), evs.clip_true
-        curves = {'all languages': pooled(evs)}
-        curves.update({l: lidm.det_curve(llr[:, i], y == i) for i, l in enumerate(evs.langs) if 0 < (y == i).sum() < len(y)})
-    else: curves = {name: pooled(e) for name, e in evs.items()}
-    return lidm.plot_det(curves, ax)
-
-def plot_calibration(ev:Evaluation, # an evaluation (its calibrated clip probabilities)
-                     ax=None, # matplotlib axes to draw on; None: a new figure
-                    ):
-    "Reliability diagram of the top clip probability (`langclass.metrics.plot_reliability`), with the ECE and the temperature."
-    title = f"ECE {lidm.ece(ev.clip_probs, ev.clip_true):.3f} (T = {ev.temperature:.2f})"
-    return lidm.plot_reliability(ev.clip_probs, ev.clip_true, ax=ax, title=title)
-
-# %% ../nbs/09_model.ipynb #0ea404cf
-def write_report(ev, # an `Evaluation`, or a `Comparison` of several models
-                 store:Store|str, # where to write: a folder, or a store (e.g. the model's own)
-                 prefix:str='', # key prefix, e.g. 'models/NAME/report/'
-                 *, title:str='Evaluation', # the report's heading
-                ) -> list[str]:
-    "Write `report.md` (the summary in Markdown, with the plots) and PNG plots: DET curves, and for one model the reliability diagram and confusion matrix; the keys written."
-    store = open_store(store)
-    if prefix and not prefix.endswith('/'): prefix += '/'
-    one = isinstance(ev, Evaluation)
-    figs = {'det.png': plot_detection(ev if one else ev.evaluations)}
-    if one: figs.update({'reliability.png': plot_calibration(ev), 'confusion.png': plot_confusion(ev)})
-    keys = []
-    for k, fig in figs.items(): store.put_bytes(prefix + k, png_bytes(fig)); keys.append(prefix + k)
-    md = [f"# {title}", '', ev.summary(markdown=True), ''] + [f"![{k[:-4]}]({k})" for k in figs]
-    store.put_bytes(prefix + 'report.md', '\n'.join(md).encode('utf-8'))
-    return keys + [prefix + 'report.md']
-
 # %% ../nbs/09_model.ipynb #0b9b9e01
 def evaluate_audio(model:I.InferModel|LangModel, # any model `langclass.infer.predict` runs: a LiteRT export, an encoder head, zero-shot
                    store:Store|str, # where the clips' audio is
@@ -805,30 +540,6 @@ def evaluate_audio(model:I.InferModel|LangModel, # any model `langclass.infer.pr
                       open_set_threshold=None if m.zero_shot else m.open_set_threshold)  # zero-shot's rule is Whisper's in-set mass, not the top probability
 
 # %% ../nbs/09_model.ipynb #bf03938d
-@dataclass
-class Comparison:
-    "Several models scored on the same clips: one table with intervals, one DET plot."
-    evaluations: dict  # model name -> `Evaluation`
-    def rows(self) -> list:
-        "One row per model: name, clips, and each figure as 'estimate [lo, hi]'."
-        return [(name, len(e.clip_ids), f"{e.temperature:.2f}", *(_ci(v) for v in e.intervals().values())) for name, e in self.evaluations.items()]
-    def summary(self, markdown:bool=False) -> str:
-        "The table: plain aligned text, or Markdown."
-        e0 = next(iter(self.evaluations.values()))
-        unit, g = e0.resampling
-        c = LID_COSTS
-        head = ('model', 'clips', 'T', 'accuracy', 'macro recall', 'macro F1', 'C_avg', 'mean pairwise EER', 'ECE')
-        note = (f"The same {len(e0.clip_ids)} clips for every model; C_avg at P_target {c['p_target']:g}, C_miss {c['c_miss']:g}, "
-                f"C_fa {c['c_fa']:g}; 95 % intervals from {e0.n_boot} bootstrap resamples of {len(set(g)) if g is not None else len(e0.clip_ids)} {unit}s.")
-        if not markdown: return _text_table(head, self.rows(), set(range(1, 9))) + '\n\n' + note
-        lines = ['| ' + ' | '.join(head) + ' |', '|---|' + '---:|' * 8] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in self.rows()]
-        return '\n'.join(lines) + '\n\n' + note
-    def to_dict(self, clips:bool=False) -> dict:
-        "{model name: its `Evaluation.to_dict`}."
-        return {name: e.to_dict(clips=clips) for name, e in self.evaluations.items()}
-    def __str__(self): return self.summary()
-    def _repr_markdown_(self): return self.summary(markdown=True)
-
 def compare(models:dict|Sequence, # {name: model} or a list: `LangModel`s (cached features), `langclass.infer` models (zero-shot too) or artifact folders
             store:Store|str, # where the clips' audio and features are
             clips:Iterable[Clip], # the clips; those in a language that not every model knows are left out
@@ -859,36 +570,6 @@ def compare(models:dict|Sequence, # {name: model} or a list: `LangModel`s (cache
     return Comparison(out)
 
 # %% ../nbs/09_model.ipynb #fd15d086
-class DurationReport(dict):
-    "{seconds (or 'full'): Evaluation of clips cut to that length}: accuracy and C_avg by duration, as a table and a plot."
-    def rows(self) -> list:
-        return [(f"{d:g} s" if d != 'full' else 'whole clips', len(e.clip_ids), _ci(e.intervals()['accuracy']), _ci(e.intervals()['cavg']),
-                 _ci(e.intervals()['pairwise_eer'])) for d, e in self.items()]
-    def table(self, markdown:bool=False) -> str:
-        "One row per duration: clips, accuracy, C_avg and mean pairwise EER with their 95 % intervals."
-        head = ('duration', 'clips', 'accuracy', 'C_avg', 'mean pairwise EER')
-        if not markdown: return _text_table(head, self.rows(), {1, 2, 3, 4})
-        return '\n'.join(['| ' + ' | '.join(head) + ' |', '|---|---:|---:|---:|---:|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in self.rows()])
-    def summary(self, markdown:bool=False) -> str: return self.table(markdown)
-    def to_dict(self) -> dict:
-        "{duration: {clips, figures with intervals}}."
-        return {str(d): {'clips': len(e.clip_ids), **{k: {'value': _num(a), 'lo': _num(b), 'hi': _num(c)} for k, (a, b, c) in e.intervals().items()}}
-                for d, e in self.items()}
-    def plot(self, ax=None):
-        "Accuracy and C_avg (with their intervals) against the clip duration; returns the figure."
-        import matplotlib.pyplot as plt
-        if ax is None: fig, ax = plt.subplots(figsize=(5.5, 3.4))
-        else: fig = ax.figure
-        ds = [d for d in self if d != 'full']
-        for k, lab in (('accuracy', 'accuracy'), ('cavg', 'C_avg')):
-            v = np.array([self[d].intervals()[k] for d in ds])
-            ax.errorbar(ds, v[:, 0], yerr=[v[:, 0] - v[:, 1], v[:, 2] - v[:, 0]], marker='o', capsize=3, label=lab)
-        ax.set_xscale('log'); ax.set_xticks(ds, [f"{d:g}" for d in ds]); ax.set_ylim(0, 1.02)
-        ax.set_xlabel('clip duration (s)'); ax.grid(True, lw=0.4, alpha=0.6); ax.legend(fontsize=8)
-        ax.set_title('by clip duration (95 % intervals)', fontsize=10); fig.tight_layout()
-        return fig
-    def _repr_markdown_(self): return self.table(markdown=True)
-
 def evaluate_durations(model, # a `LangModel` or a `langclass.infer` model (zero-shot too)
                        store:Store|str, # where the clips' audio is
                        clips:Sequence[Clip], # test clips; each duration uses those at least that long
