@@ -69,7 +69,7 @@ def load(): return BE.load()
 
 def make_splits(pool, val_by:str, group_by:str, seed:int, keep_train=()):
     "{'train','val','test'} from the training pool `pool` (test empty: scored separately); `keep_train` clips always train."
-    from langclass.model import split_clips
+    from langclass.split import split_clips
     sp, summ = split_clips(pool, test_frac=0.0, val_frac=0.1, seed=seed, val_by=val_by, group_by=group_by)
     return dict(train=sp['train'] + list(keep_train), val=sp['val'], test=[]), summ.get('val_by', {})
 

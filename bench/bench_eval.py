@@ -94,6 +94,7 @@ def openset(out:Path, speakers:int):
 
 def overhead(n:int=1000, reps:int=3):
     from langclass import model as M
+    from langclass.evaluation import Evaluation
     from langclass.features import FeatureConfig
     rng = np.random.default_rng(0)
     fcfg = FeatureConfig()
@@ -112,7 +113,7 @@ def overhead(n:int=1000, reps:int=3):
     z = rng.standard_normal((n, 6)); y = rng.integers(0, 6, n); z[np.arange(n), y] += 2.5
     p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
     def ev():
-        E = M.Evaluation(tuple('abcdef'), [str(i) for i in range(n)], y, p, y, p.argmax(1), [f"s{i % 10}" for i in range(n)],
+        E = Evaluation(tuple('abcdef'), [str(i) for i in range(n)], y, p, y, p.argmax(1), [f"s{i % 10}" for i in range(n)],
                          speakers=[f"p{i % 100}" for i in range(n)], open_set_threshold=0.5)
         E.summary(); E.summary(markdown=True); json.dumps(E.to_dict(clips=True))
     t_ev = best(ev)

@@ -432,9 +432,10 @@ def cmd_evaluate(args) -> int:
     if args.split == 'all': use = clips
     else:
         held = sorted(trained_out | set(named))
-        splits, _ = M.split_clips(clips, test_frac=args.test_frac, val_frac=args.val_frac, seed=lm.model_cfg.seed if lm else 0,
-                                  holdout_sources=[s for s in held if s in {c.source for c in clips}], group_by=args.group_by,
-                                  val_by=args.val_by)
+        from langclass.split import split_clips
+        splits, _ = split_clips(clips, test_frac=args.test_frac, val_frac=args.val_frac, seed=lm.model_cfg.seed if lm else 0,
+                                holdout_sources=[s for s in held if s in {c.source for c in clips}], group_by=args.group_by,
+                                val_by=args.val_by)
         use = splits[args.split]
         was = (((lm.meta.get('split') or {}).get(args.split) or {}).get('clips')) if lm else None
         if was is not None and was != len(use) and not args.holdout_source:
@@ -453,17 +454,18 @@ def cmd_evaluate(args) -> int:
 # %% ../nbs/14_cli.ipynb #5785c8d1
 def _evaluate_output(M, args, store, names, res, dur):
     "Print `evaluate`'s report (text or --json), save --plot and write --report."
-    one = isinstance(res, M.Evaluation)
+    from langclass.evaluation import Evaluation, plot_confusion, plot_detection, png_bytes, write_report
+    one = isinstance(res, Evaluation)
     if args.plot:
-        fig = M.plot_confusion(res) if one else M.plot_detection(res.evaluations)
+        fig = plot_confusion(res) if one else plot_detection(res.evaluations)
         Path(args.plot).expanduser().parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.plot, dpi=90)
     keys = []
     if args.report is not None:
         st, pre = _report_dest(args, store, names[0])
-        keys = [f"{st.uri.rstrip('/')}/{k}" for k in M.write_report(res, st, pre, title=f"{', '.join(names)} on the {args.split} split of {store.uri}")]
+        keys = [f"{st.uri.rstrip('/')}/{k}" for k in write_report(res, st, pre, title=f"{', '.join(names)} on the {args.split} split of {store.uri}")]
         if dur is not None:
-            st.put_bytes(pre + 'durations.png', M.png_bytes(dur.plot()))
+            st.put_bytes(pre + 'durations.png', png_bytes(dur.plot()))
             st.put_bytes(pre + 'report.md', st.get_bytes(pre + 'report.md') + f"\n\n## By clip duration\n\n{dur.table(markdown=True)}\n\n![durations](durations.png)\n".encode())
     if args.json:
         d = res.to_dict(clips=True)

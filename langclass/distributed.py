@@ -323,6 +323,7 @@ def _train_loop(config:dict):
     import tensorflow as tf
     import keras
     from langclass import model as M
+    from langclass.evaluation import plot_confusion, png_bytes
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     strategy = tf.distribute.MultiWorkerMirroredStrategy()  # TF_CONFIG: set by Ray's TensorflowTrainer
@@ -386,12 +387,12 @@ def _train_loop(config:dict):
                     'versions': {'tensorflow': tf.__version__, 'keras': keras.__version__}})
     lm.meta['distributed'] = {**lm.meta.get('distributed', {}), 'attempts': attempts}
     lm.splits = config['splits']
-    lm.figures['history.png'] = M.png_bytes(M.plot_history(history))
+    lm.figures['history.png'] = png_bytes(M.plot_history(history))
     te = [clips[i] for i in config['splits']['test'] if i in clips and clips[i].lang in langs]
     if te:
         ev = M.evaluate(lm, store, te, workers=1)
         lm.meta['evaluation'] = ev.to_dict()
-        lm.figures['confusion.png'] = M.png_bytes(M.plot_confusion(ev))
+        lm.figures['confusion.png'] = png_bytes(plot_confusion(ev))
     M.save_model(lm, store, config['name'])
     for k in list(store.list(pre)): store.delete(k)  # the artifact is saved: the run's checkpoints have served
 
@@ -422,21 +423,22 @@ def train_ray(store:Store|str, # where the audio, the cached features, the check
              ):
     "Train the CNN with Ray Train's `TensorflowTrainer` on `num_workers` workers; the same artifact as `model.train`, loaded back."
     from langclass import model as M
+    from langclass.split import SPLITS, split_clips
     from langclass.core import lang_code
     store = open_store(store, **({'endpoint_url': endpoint_url} if endpoint_url and str(store).startswith('s3://') else {}))
     fcfg, mcfg = feature_cfg or FeatureConfig(), model_cfg or M.ModelConfig()
     lr = scaled_learning_rate(mcfg.learning_rate, num_workers, lr_scaling)
     clips = usable_clips(read_store_catalog(store) if clips is None else clips, langs)
     if not clips: raise ValueError(f"No usable clips (with audio, in languages {langs or 'any'}) in {store.uri}")
-    splits, summary = M.split_clips(clips, test_frac=test_frac, val_frac=val_frac, seed=mcfg.seed,
-                                    holdout_sources=holdout_sources, group_by=group_by, val_by=val_by)
+    splits, summary = split_clips(clips, test_frac=test_frac, val_frac=val_frac, seed=mcfg.seed,
+                                  holdout_sources=holdout_sources, group_by=group_by, val_by=val_by)
     present = sorted({c.lang for c in splits['train']})
     use_langs = [lang_code(l) for l in langs] if langs else present
     missing = [l for l in use_langs if l not in present]
     if missing: raise ValueError(f"No training clips for language(s) {', '.join(missing)}")
     if len(use_langs) < 2: raise ValueError(f"Training needs at least 2 languages, the training split has {use_langs}")
     connect(address)
-    rep = featurize_ray(store, [c for s in M.SPLITS for c in splits[s]], fcfg, address=address, endpoint_url=endpoint_url,
+    rep = featurize_ray(store, [c for s in SPLITS for c in splits[s]], fcfg, address=address, endpoint_url=endpoint_url,
                         progress=bool(verbose)) if featurize else {'failed': {}}
     failed = rep.get('failed') or {}
     splits = {s: [c for c in v if c.clip_id not in failed] for s, v in splits.items()}
