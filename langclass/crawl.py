@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_crawl.ipynb #1b4e77c7
 from __future__ import annotations
-import contextlib, email.utils, hashlib, json, os, re, shutil, tempfile, threading, time
+import contextlib, email.utils, hashlib, json, os, re, shutil, socket, tempfile, threading, time, weakref
 import xml.etree.ElementTree as ET
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -298,6 +298,22 @@ def _reason(e:Exception) -> str:
     if isinstance(e, requests.exceptions.ChunkedEncodingError): return 'truncated'
     return 'connection' if isinstance(e, requests.exceptions.ConnectionError) else 'request'
 
+def _shut(sock):
+    try: sock.shutdown(socket.SHUT_RDWR)  # a read blocked on it (waiting for headers or a body) returns at once
+    except OSError: pass
+
+class _CancellableAdapter(HTTPAdapter):
+    "An `HTTPAdapter` whose connections hand their sockets to a `Fetcher`, so that `Fetcher.cancel` can shut them."
+    def __init__(self, fetcher, **kw): self.fetcher = fetcher; super().__init__(**kw)
+    def init_poolmanager(self, *args, **kw):
+        super().init_poolmanager(*args, **kw)
+        pm, f = self.poolmanager, self.fetcher
+        def tracked(pool_cls):
+            class Conn(pool_cls.ConnectionCls):
+                def connect(self): super().connect(); f._opened(self.sock)
+            return type(pool_cls.__name__, (pool_cls,), {'ConnectionCls': Conn})
+        pm.pool_classes_by_scheme = {s: tracked(c) for s, c in pm.pool_classes_by_scheme.items()}
+
 class Fetcher:
     "A polite HTTP client: robots.txt, per-host rate limit, timeouts, retries (urllib3's `Retry`: backoff, `Retry-After`), a request counter."
     def __init__(self, *, rate:float=1.0, # most requests per second to one host
@@ -313,6 +329,17 @@ class Fetcher:
         self._last, self._robots, self._lock, self._local = {}, {}, threading.Lock(), threading.local()
         self._rlock, self._hostlocks = threading.Lock(), {}
         self.stop = threading.Event()  # set it (Ctrl-C) and every wait and transfer ends with FetchError('cancelled')
+        self._socks = weakref.WeakSet()  # the sockets of this fetcher's connections (`cancel` shuts them)
+
+    def cancel(self):
+        "Stop now: every wait ends, and every open connection is shut, so a read waiting on a silent server ends too."
+        self.stop.set()
+        with self._lock: socks = list(self._socks)
+        for s in socks: _shut(s)
+
+    def _opened(self, sock):
+        with self._lock: self._socks.add(sock)
+        if self.stop.is_set(): _shut(sock)  # connected while `cancel` ran
 
     def retry(self) -> Retry:
         "The retry policy of this fetcher's sessions: connection errors, timeouts before the headers, 429 and 5xx answers."
@@ -328,7 +355,7 @@ class Fetcher:
         if s is None:
             s = self._local.s = requests.Session()
             s.headers['User-Agent'] = self.user_agent
-            for scheme in ('http://', 'https://'): s.mount(scheme, HTTPAdapter(max_retries=self.retry()))
+            for scheme in ('http://', 'https://'): s.mount(scheme, _CancellableAdapter(self, max_retries=self.retry()))
         return s
 
     def interval(self, host:str) -> float:
@@ -708,8 +735,8 @@ def download(clips_or_store:Iterable[Clip]|Store|str|Path, # clips, or a store w
                     rep.failed['store'] += 1; rep.errors.append((c.clip_id, str(e)))
                 bar.update()
                 if time.monotonic() - last > flush_every: flush(); last = time.monotonic()
-        except BaseException:  # Ctrl-C: stop now, not after the queue; waits and transfers in flight end with 'cancelled'
-            f.stop.set(); ex.shutdown(wait=False, cancel_futures=True)
+        except BaseException:  # Ctrl-C: stop now, not after the queue; waits and reads in flight end with 'cancelled'
+            f.cancel(); ex.shutdown(wait=False, cancel_futures=True)
             raise
         finally:
             flush()  # first: what is done is recorded even if a second Ctrl-C cuts the wait below

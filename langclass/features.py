@@ -593,7 +593,9 @@ EXTRACTORS: dict = {'logmel': FeatureConfig}  # extractor kind -> its config cla
 
 def register_extractor(cls):
     "Register a feature-extractor config class under its `extractor` kind (a class decorator)."
-    EXTRACTORS[cls.extractor] = cls
+    old = EXTRACTORS.get(cls.extractor)  # a notebook's copy of a package's class (its nbdev source run in a process
+    if not (old and cls.__module__ == '__main__' != old.__module__ and cls.__qualname__ == old.__qualname__):  # that imported
+        EXTRACTORS[cls.extractor] = cls  # the package) leaves the package's class registered: configs it loads stay equal
     return cls
 
 def extractor_config(d:dict, # the config's `to_dict()`
