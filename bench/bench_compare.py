@@ -182,9 +182,9 @@ def main(argv=None):
     # features and embeddings first, with forked worker processes (before TensorFlow is imported)
     heads = [c for c in configs if c.startswith('head') or c == 'synth-only']
     if heads:
-        c0 = BE.children_cpu()
+        c0, p0 = BE.children_cpu(), time.process_time()
         rep = featurize_catalog(store, real + synth, ecfg, workers=a.workers, progress=False)
-        cpu = BE.children_cpu() - c0
+        cpu = BE.children_cpu() - c0 + (time.process_time() - p0 if a.workers <= 1 else 0)  # --workers 1: in this process
         results['cost']['embed'] = dict(computed=rep['computed'], cached=rep['cached'], failed=len(rep['failed']), wall_s=round(rep['seconds'], 1),
                                         worker_cpu_ms_per_clip=round(1000 * cpu / max(1, rep['computed']), 1))
         print(f"embeddings: {rep['computed']} computed, {rep['cached']} cached, {len(rep['failed'])} failed, {rep['seconds']:.0f} s; load {load()}", flush=True)
