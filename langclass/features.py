@@ -21,12 +21,12 @@ from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['MAX_RATE', 'MAX_CHANNELS', 'MAX_SECONDS', 'EXTRACTORS', 'FeatureConfig', 'AudioError', 'normalize_audio', 'resample',
-           'load_audio', 'synth_signal', 'clip_windows', 'hann', 'logmel', 'mfcc_from_logmel', 'window_features',
-           'audio_features', 'plot_clips', 'limit_threads', 'audio_key', 'audio_source', 'featurize_audio',
-           'featurize_job', 'cached_clips', 'featurize_plan', 'featurize_done', 'featurize_catalog',
-           'load_feature_file', 'load_features', 'register_extractor', 'extractor_config', 'spec_augment',
-           'make_dataset']
+__all__ = ['MAX_RATE', 'MAX_CHANNELS', 'MAX_SECONDS', 'STREAM_SAMPLES', 'EXTRACTORS', 'FeatureConfig', 'AudioError',
+           'normalize_audio', 'resample', 'load_audio', 'synth_signal', 'clip_windows', 'hann', 'logmel',
+           'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'audio_key',
+           'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips', 'featurize_plan', 'featurize_done',
+           'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor', 'extractor_config',
+           'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -139,8 +139,18 @@ def _decode_error(e:Exception, size:int|None) -> str:
 MAX_RATE, MAX_CHANNELS = 384_000, 8  # the highest sample rate and the most channels `load_audio` accepts
 MAX_SECONDS = 3600.0  # the longest audio `load_audio` decodes by default, seconds
 
-def _read_bounded(f, label:str, max_seconds:float|None) -> np.ndarray:
-    "The open `sf.SoundFile` `f` as mono float32, its header checked first and its decoding stopped at `max_seconds`' sample budget."
+STREAM_SAMPLES = 1 << 22  # decoded samples (frames x channels) above which `load_audio` works a block at a time
+
+def _read_into(f, out:np.ndarray) -> int:
+    "Frames of the open `sf.SoundFile` `f` decoded into `out` (float32, frames x channels) by libsndfile itself."
+    if not hasattr(sf, '_snd'): return len(f.read(dtype='float32', always_2d=True, out=out))  # (soundfile's internals moved)
+    # soundfile's `read` seeks after every call, and mpg123 decodes MP3 a little differently after a seek
+    n = sf._snd.sf_readf_float(f._file, sf._ffi.cast('float *', sf._ffi.from_buffer(out)), len(out))
+    sf._error_check(f._errorcode)
+    return int(n)
+
+def _read_bounded(f, label:str, max_seconds:float|None, sr:int|None=None) -> tuple[np.ndarray, int, int]:
+    "`(waveform, frames decoded, its rate)` of the open `sf.SoundFile` `f`: mono float32, the header checked first, decoding stopped at `max_seconds`' sample budget."
     rate, ch, frames = f.samplerate, f.channels, f.frames
     if not 0 < rate <= MAX_RATE: raise AudioError(f"{label}: a sample rate of {rate:,} Hz; at most {MAX_RATE:,} Hz is accepted", 'bad_audio')
     if not 0 < ch <= MAX_CHANNELS: raise AudioError(f"{label}: {ch} channels; at most {MAX_CHANNELS} are accepted", 'bad_audio')
@@ -152,15 +162,22 @@ def _read_bounded(f, label:str, max_seconds:float|None) -> np.ndarray:
             raise AudioError(f"{label}: {frames / rate:.1f} s of audio, more than the limit of {max_seconds:g} s", 'too_long')
         if frames * ch > budget:
             raise AudioError(f"{label}: {frames / rate:.1f} s at {rate:,} Hz in {ch} channels decodes to {frames * ch:,} samples, {over}", 'too_large')
-    if known or not budget:  # read as librosa.load does (at most `frames`): `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
+    if known and frames * ch <= STREAM_SAMPLES:  # read as librosa.load does (at most `frames`): `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
         y = f.read(dtype='float32', always_2d=True)
-        return y[:, 0] if ch == 1 else np.mean(y, axis=1)
-    parts, n = [], 0  # an unknown length: in blocks, stopped at the budget
-    while len(b := f.read(1 << 16, dtype='float32', always_2d=True)):
-        n += b.size
-        if n > budget: raise AudioError(f"{label}: decodes to {over}", 'too_large')
-        parts.append(b[:, 0] if ch == 1 else b.mean(axis=1))
-    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        return (y[:, 0] if ch == 1 else np.mean(y, axis=1)), len(y), rate
+    # long, or of unknown length: a block at a time, each downmixed and resampled as it comes, so that memory holds
+    # the result at `sr`, not the file; decoding stops at the budget
+    rs = soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ') if sr and sr != rate else None
+    parts, n, buf = [], 0, np.empty((1 << 16, ch), np.float32)
+    while (k := _read_into(f, buf)) > 0:
+        n += k
+        if budget and n * ch > budget: raise AudioError(f"{label}: decodes to {over}", 'too_large')
+        x = buf[:k, 0] if ch == 1 else buf[:k].mean(axis=1)
+        parts.append(rs.resample_chunk(x) if rs else x.copy())  # (`buf` is read into again)
+    if rs is None: return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), n, rate
+    parts.append(rs.resample_chunk(np.zeros(0, np.float32), last=True))
+    y, m = np.concatenate(parts), int(np.ceil(n * (float(sr) / rate)))  # `resample`'s length
+    return (y[:m] if len(y) >= m else np.pad(y, (0, m - len(y)))), n, sr
 
 def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a binary file object
                sr:int=16000, # target sample rate, Hz (None keeps the file's rate)
@@ -183,15 +200,15 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
         if size == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
         src = str(p)
     try:
-        with quiet_stderr(), sf.SoundFile(src) as f: native, y = f.samplerate, _read_bounded(f, label, max_seconds)
+        with quiet_stderr(), sf.SoundFile(src) as f: native, (y, n, rate) = f.samplerate, _read_bounded(f, label, max_seconds, sr)
     except AudioError: raise
     except Exception as e: raise AudioError(f"Cannot decode audio {label}: " + re.sub(r'Error opening <[^>]*>: ', '', _decode_error(e, size))) from None
-    if y.shape[0] == 0: raise AudioError(f"Cannot decode audio {label}: no samples in it")
+    if n == 0: raise AudioError(f"Cannot decode audio {label}: no samples in it")
     if not np.all(np.isfinite(y)): raise AudioError(f"Cannot decode audio {label}: non-finite samples")
-    if max_seconds and len(y) > max_seconds * native:
-        raise AudioError(f"{label}: {len(y) / native:.1f} s of audio, more than the limit of {max_seconds:g} s", 'too_long')
+    if max_seconds and n > max_seconds * native:
+        raise AudioError(f"{label}: {n / native:.1f} s of audio, more than the limit of {max_seconds:g} s", 'too_long')
     y = np.ascontiguousarray(y, dtype=np.float32)
-    if sr and native != sr: y = resample(y, native, sr)
+    if sr and rate != sr: y = resample(y, native, sr)
     return normalize_audio(y, norm, rms_db)
 
 # %% ../nbs/08_features.ipynb #0c406d89
