@@ -53,6 +53,10 @@ class ServeConfig:
     def max_buffer_bytes(self) -> int: return int(self.max_buffer_mb * 1e6)
     @property
     def n_workers(self) -> int: return self.workers or os.cpu_count() or 1
+    @property
+    def bearer(self) -> str|None:
+        "The token in force: `token`, else `$LANGCLASS_SERVE_TOKEN`, else None (open)."
+        return self.token if self.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
 
 # %% ../nbs/12_serve.ipynb #7e61da3f
 class APIError(Exception):
@@ -306,7 +310,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
               ) -> FastAPI:
     "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/openapi.json`."
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
-    token = cfg.token if cfg.token is not None else os.environ.get('LANGCLASS_SERVE_TOKEN') or None
+    token = cfg.bearer
     pool = ThreadPoolExecutor(cfg.n_workers, thread_name_prefix='langclass-predict')
     state = {'inflight': 0, 'uploading': 0, 'buffered': 0, 'served': 0, 'errors': 0, 'started': time.time(), 'ready': False, 'warmup': None}
     lock, metrics = threading.Lock(), Metrics()
