@@ -588,7 +588,7 @@ def cmd_serve(args) -> int:
         raise CLIError("--max-mb, --max-seconds and --timeout must be > 0", 2)
     store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
     m = load_infer_model(store, args.model, args)
-    cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, token=args.token,
+    cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, long_s=args.long_s, long_workers=max(1, args.long_workers), token=args.token,
                             allowed_hosts=tuple(args.allowed_host or ()) or serve.ServeConfig.allowed_hosts, docs=args.docs, vad=not args.level_gate)
     print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
           f"(API: /v1/predict, OpenAPI: /openapi.json{', /docs' if args.docs else ''}{'; every route but /healthz needs the bearer token' if cfg.bearer else ''}; Ctrl-C stops)", flush=True)
@@ -819,6 +819,9 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--max-seconds', type=positive_arg, default=600.0, metavar='S', help="longest audio, seconds (default: 600)")
     p.add_argument('--timeout', type=positive_arg, default=30.0, metavar='S', help="a request's time limit, seconds (default: 30)")
     p.add_argument('--workers', type=int, default=None, metavar='N', help="requests processed at once (default: the cores)")
+    p.add_argument('--long-s', type=positive_arg, default=60.0, metavar='S', help="audio longer than this (by its header), or of "
+                   "unknown length, is processed in a lane of its own, so long uploads never hold up short ones (default: 60)")
+    p.add_argument('--long-workers', type=int, default=1, metavar='N', help="requests of the long lane processed at once (default: 1)")
     p.add_argument('--token', default=None, metavar='TOKEN', help="a bearer token every route but /healthz requires (default: "
                    "$LANGCLASS_SERVE_TOKEN, which `ps` does not show; none: open)")
     p.add_argument('--allowed-host', action='append', metavar='NAME', help="a Host header name to answer (repeatable; default: 127.0.0.1, "

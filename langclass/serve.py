@@ -4,13 +4,14 @@
 
 # %% ../nbs/12_serve.ipynb #0db9c2da
 from __future__ import annotations
-import asyncio, base64, hmac, json, logging, math, os, re, threading, time
+import asyncio, base64, hmac, io, json, logging, math, os, re, threading, time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
 import numpy as np
+import soundfile as sf
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
@@ -19,24 +20,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.requests import ClientDisconnect
 from . import __version__
-from .core import LANGUAGES
+from .core import LANGUAGES, quiet_stderr
 from . import features as F
 from . import infer as I
 
 # %% auto #0
-__all__ = ['ServeConfig', 'APIError', 'error_response', 'check_threshold', 'display_data', 'decode_upload', 'Metrics',
-           'header_deadline_protocol', 'create_app', 'serve']
+__all__ = ['ServeConfig', 'APIError', 'error_response', 'check_threshold', 'display_data', 'decode_upload', 'header_seconds',
+           'Metrics', 'header_deadline_protocol', 'create_app', 'serve']
 
 # %% ../nbs/12_serve.ipynb #20db33ef
 @dataclass(frozen=True)
 class ServeConfig:
-    "The server's limits, pool, deadlines and access; every limit answers with its own JSON error."
+    "The server's limits, pools, deadlines and access; every limit answers with its own JSON error."
     max_mb: float = 25.0  # largest upload, megabytes (413 above)
     max_seconds: float = 600.0  # longest audio, seconds (413 above)
     timeout_s: float = 30.0  # a request's time from its body's last byte to its answer, seconds (504 above)
     body_timeout_s: float = 30.0  # an upload's time from its headers to its last byte, seconds (408 above)
     header_timeout_s: float = 10.0  # a connection's time to send a request's headers, from opening or from the previous answer, seconds (closed above)
     workers: int = 0  # threads that decode and predict (0: the cores)
+    long_s: float = 60.0  # audio longer than this by its header, or of unknown length, runs in a lane of its own (inf: one lane)
+    long_workers: int = 1  # threads of that lane: long uploads never hold up short ones
     queue: int = 64  # received requests waiting for a worker, at most (503 beyond)
     max_buffer_mb: float = 512.0  # request bodies held in memory at once, all requests together, megabytes (503 beyond)
     max_connections: int = 1000  # open connections at most (uvicorn's `limit_concurrency`: 503 beyond)
@@ -114,6 +117,14 @@ def decode_upload(data:bytes, # the uploaded file
     if not data: raise APIError(400, 'empty', "empty body: no audio to classify")
     try: return F.load_audio(data, sr, name=name, max_seconds=cfg.max_seconds)
     except F.AudioError as e: raise APIError(413 if e.kind.startswith('too_') else 422, e.kind, str(e)) from None
+
+def header_seconds(data:bytes, # the uploaded file
+                  ) -> float|None:
+    "Seconds of audio the header of `data` announces (libsndfile; under a millisecond): None when it gives no length, 0 when it is no audio soundfile opens."
+    try:
+        with quiet_stderr(), sf.SoundFile(io.BytesIO(data)) as f:
+            return f.frames / f.samplerate if 0 < f.frames < 2**62 and f.samplerate > 0 else None
+    except Exception: return 0.0  # decoding will refuse it at once: no cost to keep apart
 
 # %% ../nbs/12_serve.ipynb #c35385d9
 def _labels(d:dict) -> str:
@@ -312,7 +323,8 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
     token = cfg.bearer
     pool = ThreadPoolExecutor(cfg.n_workers, thread_name_prefix='langclass-predict')
-    state = {'inflight': 0, 'uploading': 0, 'buffered': 0, 'served': 0, 'errors': 0, 'started': time.time(), 'ready': False, 'warmup': None}
+    long_pool = ThreadPoolExecutor(max(1, cfg.long_workers), thread_name_prefix='langclass-long') if math.isfinite(cfg.long_s) else None
+    state = {'inflight': 0, 'long': 0, 'uploading': 0, 'buffered': 0, 'served': 0, 'errors': 0, 'started': time.time(), 'ready': False, 'warmup': None}
     lock, metrics = threading.Lock(), Metrics()
 
     @asynccontextmanager
@@ -326,6 +338,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         finally:  # uvicorn has let the requests in progress finish (up to cfg.grace_s)
             state['ready'] = False; task.cancel()
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            if long_pool: await asyncio.to_thread(long_pool.shutdown, wait=True, cancel_futures=True)
 
     app = FastAPI(title='langclass', version=__version__, lifespan=lifespan, docs_url='/docs' if cfg.docs else None,
                   redoc_url='/redoc' if cfg.docs else None,
@@ -351,6 +364,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     async def healthz():
         return {'status': 'ok', 'model': m.name, 'langs': list(m.langs), 'ready': state['ready'], 'inflight': state['inflight'],
                 'uploading': state['uploading'], 'served': state['served'], 'errors': state['errors'], 'workers': cfg.n_workers,
+                'long_workers': cfg.long_workers if long_pool else 0,
                 'uptime_s': round(time.time() - state['started'], 1)}
 
     @app.get('/readyz', summary='Readiness: the model loaded and a first prediction run')
@@ -363,7 +377,9 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     @app.get('/metrics', summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics_text():
         g = {'langclass_inflight_requests': ('Received requests in the pool: running or waiting for a worker.', state['inflight']),
-             'langclass_queue_depth': ('Received requests waiting for a worker.', max(0, state['inflight'] - cfg.n_workers)),
+             'langclass_queue_depth': ('Received requests waiting for a worker.', max(0, state['inflight'] - state['long'] - cfg.n_workers)
+                                       + max(0, state['long'] - cfg.long_workers)),
+             'langclass_long_requests': ('Requests in the lane for long audio: running or waiting.', state['long']),
              'langclass_uploads_in_progress': ('Requests whose body is still arriving.', state['uploading']),
              'langclass_body_bytes_held': ('Bytes of request bodies held in memory, all requests together.', state['buffered']),
              'langclass_workers': ('Threads that decode and predict.', cfg.n_workers),
@@ -400,9 +416,12 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
                 if state['inflight'] >= cfg.n_workers + cfg.queue:
                     raise APIError(503, 'busy', f"the server is busy ({state['inflight']} in progress): retry shortly", {'Retry-After': '1'})
                 state['inflight'] += 1
+            secs = await asyncio.to_thread(header_seconds, data) if long_pool else 0.
+            long = secs is None or secs > cfg.long_s  # (None: the header gives no length)
+            with lock: state['long'] += long
             def release(_):
-                with lock: state['inflight'] -= 1
-            try: fut = pool.submit(_predict_bytes, m, data, name, cfg, th, display)
+                with lock: state['inflight'] -= 1; state['long'] -= long
+            try: fut = (long_pool if long else pool).submit(_predict_bytes, m, data, name, cfg, th, display)
             except RuntimeError:  # the pool is shut down: the server is stopping
                 release(None); raise APIError(503, 'stopping', "the server is stopping: retry shortly", {'Retry-After': '1'}) from None
             fut.add_done_callback(release)  # the place is freed when the work ends, even after a timeout
@@ -415,7 +434,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     @app.get('/', include_in_schema=False)
     async def page(): return FileResponse(_WEB/'index.html', headers={'Cache-Control': 'no-cache'})
     app.mount('/static', StaticFiles(directory=str(_WEB)), name='static')
-    app.state.model, app.state.config, app.state.pool, app.state.metrics = m, cfg, pool, metrics
+    app.state.model, app.state.config, app.state.pool, app.state.long_pool, app.state.metrics = m, cfg, pool, long_pool, metrics
     return app
 
 # %% ../nbs/12_serve.ipynb #91c4214c
