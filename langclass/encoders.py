@@ -13,9 +13,9 @@ from .features import AudioError, load_audio, normalize_audio, register_extracto
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['ENCODERS', 'PackagedWeights', 'encoder_info', 'WeightsError', 'file_sha256', 'join_weights', 'find_weights',
-           'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'window_spans', 'whisper_token', 'restrict',
-           'speech_segments', 'speech_only', 'speech_seconds']
+__all__ = ['ENCODERS', 'VAD_FRAMES', 'PackagedWeights', 'encoder_info', 'WeightsError', 'file_sha256', 'join_weights',
+           'find_weights', 'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'window_spans', 'whisper_token',
+           'restrict', 'speech_segments', 'speech_only', 'speech_seconds']
 
 # %% ../nbs/08a_encoders.ipynb #b5a54840
 @dataclass(frozen=True)
@@ -345,6 +345,26 @@ def restrict(probs:dict, # `Encoder.language_probs`: {Whisper code: probability}
     return {l: float(probs[c] / max(mass, 1e-12)) for l, c in zip(langs, codes)}, mass
 
 # %% ../nbs/08a_encoders.ipynb #5f8916c1
+VAD_FRAMES = 1024  # 32 ms frames per ONNX call of the Silero VAD (faster-whisper makes 10,000: some 200 MB more on a 10-minute clip)
+
+def _vad_model(vad):
+    "faster-whisper's cached Silero VAD (`vad.get_vad_model()`), made to run `VAD_FRAMES` frames per ONNX call, its state carried over: the same probabilities."
+    m = vad.get_vad_model()
+    if type(m).__name__ == 'BoundedSileroVAD': return m
+    class BoundedSileroVAD(type(m)):
+        def __call__(self, audio, num_samples=512, context_size_samples=64):  # as faster-whisper's, in smaller batches
+            x, cs = audio.reshape(-1, num_samples), context_size_samples
+            x[-1, -cs:] = 0  # as there (where the context is a view of the frames), the last frame's own end is zeroed
+            h = c = np.zeros((1, 1, 128), np.float32)
+            out = []
+            for i in range(0, len(x), VAD_FRAMES):  # each frame is read after the end of the one before (the first after zeros)
+                b = x[i:i + VAD_FRAMES]; prev = x[max(i - 1, 0):i + len(b) - 1, -cs:]
+                ctx = np.concatenate([np.zeros((1, cs), np.float32), prev]) if i == 0 else prev
+                o, h, c = self.session.run(None, {'input': np.concatenate([ctx, b], 1), 'h': h, 'c': c}); out.append(o)
+            return np.concatenate(out, 0)
+    m.__class__ = BoundedSileroVAD
+    return m
+
 def speech_segments(y:np.ndarray, # mono audio
                     sr:int=16000, # its sample rate (8 or 16 kHz, else resampled)
                     *, threshold:float=0.5, # speech probability above which a 32 ms frame is speech
@@ -353,6 +373,7 @@ def speech_segments(y:np.ndarray, # mono audio
                    ) -> list:
     "(start, end) seconds of the speech in `y`, by the Silero VAD that faster-whisper ships."
     vad = _faster_whisper('vad'); VadOptions, get_speech_timestamps = vad.VadOptions, vad.get_speech_timestamps
+    _vad_model(vad)  # (get_speech_timestamps reads the cached model)
     y = np.asarray(y, np.float32)
     if sr not in (8000, 16000):
         import soxr

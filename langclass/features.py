@@ -21,8 +21,8 @@ from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['MAX_RATE', 'MAX_CHANNELS', 'MAX_SECONDS', 'STREAM_SAMPLES', 'EXTRACTORS', 'FeatureConfig', 'AudioError',
-           'normalize_audio', 'resample', 'load_audio', 'synth_signal', 'clip_windows', 'hann', 'logmel',
+__all__ = ['MAX_RATE', 'MAX_CHANNELS', 'MAX_SECONDS', 'STREAM_SAMPLES', 'FEATURE_GROUP', 'EXTRACTORS', 'FeatureConfig',
+           'AudioError', 'normalize_audio', 'resample', 'load_audio', 'synth_signal', 'clip_windows', 'hann', 'logmel',
            'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'audio_key',
            'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips', 'featurize_plan', 'featurize_done',
            'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor', 'extractor_config',
@@ -402,6 +402,8 @@ def window_features(windows:np.ndarray, # [n_win, window_samples] from `clip_win
     return _finish(logmel(windows, cfg), cfg)
 
 # %% ../nbs/08_features.ipynb #c49e12aa
+FEATURE_GROUP = 24  # windows per STFT in `audio_features`: a long clip's memory is that of 24 windows, not of the clip
+
 def _audio_features(y, cfg):
     "(features, padded) of every window of `y`, sharing the STFT frames of overlapping windows when they can."
     y = _trim(y, cfg)
@@ -411,7 +413,9 @@ def _audio_features(y, cfg):
     share = (len(starts) > 1 and cfg.hop_samples < W and all(s % hl == 0 for s in starts)
              and -(-h // hl) < (W - h) // hl)
     if not share: return window_features(sliding_window_view(y, W)[starts], cfg), np.zeros(len(starts), bool)
-    return _finish(_clip_logmel(y, starts, cfg), cfg), np.zeros(len(starts), bool)
+    groups = [starts[k:k + FEATURE_GROUP] for k in range(0, len(starts), FEATURE_GROUP)]  # each with its own stretch of `y`
+    D = np.concatenate([_clip_logmel(y[g[0]:g[-1] + W], [s - g[0] for s in g], cfg) for g in groups])
+    return _finish(D, cfg), np.zeros(len(starts), bool)
 
 def audio_features(y:np.ndarray, # mono waveform at cfg.sr
                    cfg:FeatureConfig=FeatureConfig(),

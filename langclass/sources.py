@@ -184,11 +184,12 @@ def active_seconds(y:np.ndarray, # waveform, mono or [samples, channels], not no
                    frame_s:float=0.02, # frame length, s
                   ) -> float:
     "Seconds of `y` in frames louder than `silence_db` (what could be speech; a partial last frame is not counted)."
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim == 2: y = y.mean(axis=1)
+    y = np.asarray(y)
+    if y.ndim == 2: y = y.mean(axis=1, dtype=np.float64)
     hop = max(1, int(round(frame_s*sr))); n = y.size // hop
     if n == 0: return 0.
-    rms = np.sqrt(np.mean(y[:n*hop].reshape(n, hop)**2, axis=1))
+    f = y[:n*hop].reshape(n, hop)
+    rms = np.sqrt(np.einsum('ij,ij->i', f, f, dtype=np.float64) / hop)  # summed in float64 without a float64 copy of `y`
     return float(np.count_nonzero(rms > 10**(silence_db/20)) * hop / sr)
 
 # %% ../nbs/06_sources.ipynb #8db8952c
