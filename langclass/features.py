@@ -22,11 +22,11 @@ from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
 __all__ = ['MAX_RATE', 'MAX_CHANNELS', 'MAX_SECONDS', 'STREAM_SAMPLES', 'FEATURE_GROUP', 'EXTRACTORS', 'FeatureConfig',
-           'AudioError', 'normalize_audio', 'resample', 'load_audio', 'synth_signal', 'clip_windows', 'hann', 'logmel',
-           'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'audio_key',
-           'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips', 'featurize_plan', 'featurize_done',
-           'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor', 'extractor_config',
-           'spec_augment', 'make_dataset']
+           'AudioError', 'normalize_audio', 'resample', 'mp3_counted', 'load_audio', 'synth_signal', 'clip_windows',
+           'hann', 'logmel', 'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads',
+           'audio_key', 'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips', 'featurize_plan',
+           'featurize_done', 'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor',
+           'extractor_config', 'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -149,8 +149,29 @@ def _read_into(f, out:np.ndarray) -> int:
     sf._error_check(f._errorcode)
     return int(n)
 
-def _read_bounded(f, label:str, max_seconds:float|None, sr:int|None=None) -> tuple[np.ndarray, int, int]:
-    "`(waveform, frames decoded, its rate)` of the open `sf.SoundFile` `f`: mono float32, the header checked first, decoding stopped at `max_seconds`' sample budget."
+def mp3_counted(head:bytes, # the first bytes of an MP3 (8 KB hold its first frames)
+               ) -> bool:
+    "Whether an MP3 carries its frame count (a Xing, Info or VBRI header); without one, libsndfile's length is an estimate, and it stops decoding there."
+    return any(t in head for t in (b'Xing', b'Info', b'VBRI'))
+
+def _head(src) -> bytes:
+    "The first 8 KB of `src`: a path, or a seekable file object (left where it was)."
+    if isinstance(src, str):
+        with open(src, 'rb') as fh: return fh.read(8192)
+    pos = src.tell(); head = src.read(8192); src.seek(pos)
+    return head
+
+def _av_blocks(src):
+    "Blocks `[frames, channels]` float32 of the audio in `src` decoded to its end by FFmpeg (PyAV): for an MP3 whose length libsndfile only estimates."
+    import av  # (faster-whisper's dependency)
+    if not isinstance(src, str): src.seek(0)
+    with av.open(src) as c:
+        for fr in c.decode(c.streams.audio[0]):
+            x = fr.to_ndarray()
+            yield (x.T if fr.format.is_planar else x.reshape(-1, len(fr.layout.channels))).astype(np.float32, copy=False)
+
+def _read_bounded(f, label:str, max_seconds:float|None, sr:int|None=None, to_end=None) -> tuple[np.ndarray, int, int]:
+    "`(waveform, frames decoded, its rate)` of the open `sf.SoundFile` `f` (or of the blocks `to_end` yields): mono float32, the header checked first, decoding stopped at `max_seconds`' sample budget."
     rate, ch, frames = f.samplerate, f.channels, f.frames
     if not 0 < rate <= MAX_RATE: raise AudioError(f"{label}: a sample rate of {rate:,} Hz; at most {MAX_RATE:,} Hz is accepted", 'bad_audio')
     if not 0 < ch <= MAX_CHANNELS: raise AudioError(f"{label}: {ch} channels; at most {MAX_CHANNELS} are accepted", 'bad_audio')
@@ -162,18 +183,21 @@ def _read_bounded(f, label:str, max_seconds:float|None, sr:int|None=None) -> tup
             raise AudioError(f"{label}: {frames / rate:.1f} s of audio, more than the limit of {max_seconds:g} s", 'too_long')
         if frames * ch > budget:
             raise AudioError(f"{label}: {frames / rate:.1f} s at {rate:,} Hz in {ch} channels decodes to {frames * ch:,} samples, {over}", 'too_large')
-    if known and frames * ch <= STREAM_SAMPLES:  # read as librosa.load does (at most `frames`): `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
+    if known and frames * ch <= STREAM_SAMPLES and to_end is None:  # read as librosa.load does (at most `frames`): `sf.read` seeks first, and mpg123 then decodes MP3 a last bit differently
         y = f.read(dtype='float32', always_2d=True)
         return (y[:, 0] if ch == 1 else np.mean(y, axis=1)), len(y), rate
     # long, or of unknown length: a block at a time, each downmixed and resampled as it comes, so that memory holds
     # the result at `sr`, not the file; decoding stops at the budget
     rs = soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ') if sr and sr != rate else None
-    parts, n, buf = [], 0, np.empty((1 << 16, ch), np.float32)
-    while (k := _read_into(f, buf)) > 0:
-        n += k
+    def blocks():  # libsndfile's, into one buffer (so each block is copied or resampled before the next)
+        buf = np.empty((1 << 16, ch), np.float32)
+        while (k := _read_into(f, buf)) > 0: yield buf[:k]
+    parts, n = [], 0
+    for b in (to_end or blocks()):
+        n += len(b)
         if budget and n * ch > budget: raise AudioError(f"{label}: decodes to {over}", 'too_large')
-        x = buf[:k, 0] if ch == 1 else buf[:k].mean(axis=1)
-        parts.append(rs.resample_chunk(x) if rs else x.copy())  # (`buf` is read into again)
+        x = b[:, 0] if ch == 1 else b.mean(axis=1)
+        parts.append(rs.resample_chunk(x) if rs else x.copy())
     if rs is None: return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), n, rate
     parts.append(rs.resample_chunk(np.zeros(0, np.float32), last=True))
     y, m = np.concatenate(parts), int(np.ceil(n * (float(sr) / rate)))  # `resample`'s length
@@ -200,7 +224,9 @@ def load_audio(src:str|Path|bytes|io.IOBase, # file path, the file's bytes, or a
         if size == 0: raise AudioError(f"Cannot decode audio {label}: the file is empty")
         src = str(p)
     try:
-        with quiet_stderr(), sf.SoundFile(src) as f: native, (y, n, rate) = f.samplerate, _read_bounded(f, label, max_seconds, sr)
+        with quiet_stderr(), sf.SoundFile(src) as f:
+            to_end = _av_blocks(src) if f.format == 'MP3' and not mp3_counted(_head(src)) else None  # (an estimated length)
+            native, (y, n, rate) = f.samplerate, _read_bounded(f, label, max_seconds, sr, to_end)
     except AudioError: raise
     except Exception as e: raise AudioError(f"Cannot decode audio {label}: " + re.sub(r'Error opening <[^>]*>: ', '', _decode_error(e, size))) from None
     if n == 0: raise AudioError(f"Cannot decode audio {label}: no samples in it")
