@@ -653,6 +653,7 @@ def cli_sync_parts(work:Path, store:Path):
         case(G, 'sync --delete --dry-run s3 parts store -> folder', 'langclass sync s3://lc-parts/parts DIR --delete --dry-run', 'exit 0, nothing written',
              lambda: run(['sync', 's3://lc-parts/parts', work/'parts-dry', '--delete', '--dry-run', *E], lambda: (not (work/'parts-dry'/'raw').exists(), 'dry run wrote nothing')))
         (top/'raw/en').mkdir(parents=True, exist_ok=True); (top/'raw/en/stray.mp3').write_bytes(b'x')
+        os.environ.update(env)  # this process reads the S3 catalog back below (boto3's chain, as the CLI does)
         case(G, 'sync --delete folder -> s3 parts store with a stray key', 'langclass sync DIR s3://lc-parts/parts --delete', 'exit 0, stray deleted, catalog readable',
              lambda: run(['sync', d1, 's3://lc-parts/parts', '--delete', *E, '-q'],
                          lambda: (lambda ok, why: (ok and not (top/'raw/en/stray.mp3').exists(), why + f", stray left: {(top/'raw/en/stray.mp3').exists()}"))(
