@@ -155,10 +155,10 @@ def mp3_counted(head:bytes, # the first bytes of an MP3 (8 KB hold its first fra
     return any(t in head for t in (b'Xing', b'Info', b'VBRI'))
 
 def _head(src) -> bytes:
-    "The first 8 KB of `src`: a path, or a seekable file object (left where it was)."
+    "The first 8 KB of `src`: a path, or a seekable file object (read from its start, and left where it was)."
     if isinstance(src, str):
         with open(src, 'rb') as fh: return fh.read(8192)
-    pos = src.tell(); head = src.read(8192); src.seek(pos)
+    pos = src.tell(); src.seek(0); head = src.read(8192); src.seek(pos)
     return head
 
 def _av_blocks(src):
