@@ -15,8 +15,8 @@ from typing import Iterable
 __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'CLIP_FIELDS', 'TF_CHATTER', 'Language', 'register_language', 'lang_code',
            'get_language', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog', 'atomic_path', 'atomic_write',
            'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize', 'format_summary', 'data_home',
-           'Config', 'pool_context', 'usable_clips', 'rng_for', 'find_script', 'quiet_stderr', 'filter_stderr',
-           'redact_url', 'fetch_url']
+           'Config', 'pool_context', 'mp3_counted', 'usable_clips', 'rng_for', 'find_script', 'quiet_stderr',
+           'filter_stderr', 'redact_url', 'fetch_url']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -265,6 +265,12 @@ def pool_context():
     import multiprocessing as mp
     if sys.platform.startswith('linux') and 'tensorflow' not in sys.modules: return mp.get_context('fork')
     return mp.get_context('spawn')
+
+# %% ../nbs/00_core.ipynb #1440d82b
+def mp3_counted(head:bytes, # the first bytes of an MP3 (8 KB hold its first frames)
+               ) -> bool:
+    "Whether an MP3 carries its frame count (a Xing, Info or VBRI header); without one, libsndfile's length is an estimate, and it stops decoding there."
+    return any(t in head for t in (b'Xing', b'Info', b'VBRI'))
 
 # %% ../nbs/00_core.ipynb #23f60c18
 def usable_clips(clips:Iterable[Clip], # e.g. a store's catalog

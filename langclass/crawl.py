@@ -21,7 +21,7 @@ from urllib3.util.retry import Retry
 from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
-from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, merge_catalog, quiet_stderr
+from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, merge_catalog, mp3_counted, quiet_stderr
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
@@ -598,14 +598,15 @@ def mp3_seconds(src:str|Path|bytes, # an MP3 file, or its bytes
     if isinstance(src, (bytes, bytearray)): head = bytes(src[:8192])
     else:
         with open(src, 'rb') as fh: head = fh.read(8192)
-    from langclass.features import load_audio, mp3_counted
     counted = mp3_counted(head)  # a frame count in the header; else libsndfile's length is an estimate it stops at
     try:
         with quiet_stderr(), sf.SoundFile(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else str(src)) as fh:
             sr, announced, n = fh.samplerate, fh.frames, 0
             if counted:
                 while len(b := fh.read(1 << 16, dtype='float32')): n += len(b)  # (`blocks` pads to the announced length)
-        if not counted: n = len(load_audio(src, sr=None, max_seconds=None))  # decoded to its end (FFmpeg), at its own rate
+        if not counted:  # decoded to its end (FFmpeg), at its own rate; (features is imported only here: it is slow to import)
+            from langclass.features import load_audio
+            n = len(load_audio(src, sr=None, max_seconds=None))
     except Exception as e: raise ValueError(f"does not decode as MP3 ({type(e).__name__})") from None
     if n == 0 or not sr: raise ValueError("holds no audio")
     if counted and 0 < announced < 2**62 and n < 0.98 * announced:

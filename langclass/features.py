@@ -16,17 +16,17 @@ import soundfile as sf
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 from tqdm import tqdm
-from .core import Clip, Config, lang_code, pool_context, quiet_stderr, rng_for
+from .core import Clip, Config, lang_code, mp3_counted, pool_context, quiet_stderr, rng_for
 from .store import Store, feature_key, raw_key
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
 __all__ = ['MAX_RATE', 'MAX_CHANNELS', 'MAX_SECONDS', 'STREAM_SAMPLES', 'FEATURE_GROUP', 'EXTRACTORS', 'FeatureConfig',
-           'AudioError', 'normalize_audio', 'resample', 'mp3_counted', 'load_audio', 'synth_signal', 'clip_windows',
-           'hann', 'logmel', 'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads',
-           'audio_key', 'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips', 'featurize_plan',
-           'featurize_done', 'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor',
-           'extractor_config', 'spec_augment', 'make_dataset']
+           'AudioError', 'normalize_audio', 'resample', 'load_audio', 'synth_signal', 'clip_windows', 'hann', 'logmel',
+           'mfcc_from_logmel', 'window_features', 'audio_features', 'plot_clips', 'limit_threads', 'audio_key',
+           'audio_source', 'featurize_audio', 'featurize_job', 'cached_clips', 'featurize_plan', 'featurize_done',
+           'featurize_catalog', 'load_feature_file', 'load_features', 'register_extractor', 'extractor_config',
+           'spec_augment', 'make_dataset']
 
 # %% ../nbs/08_features.ipynb #a2bd6aa0
 _KINDS = ('logmel', 'mfcc', 'both')
@@ -148,11 +148,6 @@ def _read_into(f, out:np.ndarray) -> int:
     n = sf._snd.sf_readf_float(f._file, sf._ffi.cast('float *', sf._ffi.from_buffer(out)), len(out))
     sf._error_check(f._errorcode)
     return int(n)
-
-def mp3_counted(head:bytes, # the first bytes of an MP3 (8 KB hold its first frames)
-               ) -> bool:
-    "Whether an MP3 carries its frame count (a Xing, Info or VBRI header); without one, libsndfile's length is an estimate, and it stops decoding there."
-    return any(t in head for t in (b'Xing', b'Info', b'VBRI'))
 
 def _head(src) -> bytes:
     "The first 8 KB of `src`: a path, or a seekable file object (read from its start, and left where it was)."
