@@ -412,13 +412,12 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
                 raise APIError(408, 'body_timeout', f"upload not received within the limit of {cfg.body_timeout_s:g} s", _CLOSE) from None
             except ClientDisconnect: raise APIError(400, 'disconnected', "the client went away before the end of its upload", _CLOSE) from None
             finally: state['uploading'] -= 1
-            with lock:
-                if state['inflight'] >= cfg.n_workers + cfg.queue:
-                    raise APIError(503, 'busy', f"the server is busy ({state['inflight']} in progress): retry shortly", {'Retry-After': '1'})
-                state['inflight'] += 1
             secs = await asyncio.to_thread(header_seconds, data) if long_pool else 0.
             long = secs is None or secs > cfg.long_s  # (None: the header gives no length)
-            with lock: state['long'] += long
+            with lock:  # counted in its lane as it is counted in
+                if state['inflight'] >= cfg.n_workers + cfg.queue:
+                    raise APIError(503, 'busy', f"the server is busy ({state['inflight']} in progress): retry shortly", {'Retry-After': '1'})
+                state['inflight'] += 1; state['long'] += long
             def release(_):
                 with lock: state['inflight'] -= 1; state['long'] -= long
             try: fut = (long_pool if long else pool).submit(_predict_bytes, m, data, name, cfg, th, display)
