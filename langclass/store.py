@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_store.ipynb #f0895ce3
 from __future__ import annotations
-import base64, hashlib, io, json, os, re, secrets, shutil, tempfile, threading, time, types
+import base64, hashlib, io, json, os, re, secrets, shutil, socket, tempfile, threading, time, types, weakref
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -14,10 +14,11 @@ from fastcore.basics import patch
 from .core import Clip, atomic_path, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, redact_url, update_catalog
 
 # %% auto #0
-__all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'S3_RETRIES', 'S3_TIMEOUTS', 'raw_key', 'feature_key', 'model_prefix', 'check_key',
-           'Store', 'LocalStore', 'open_store', 'read_store_catalog', 'write_store_catalog', 'CatalogWriter',
-           'update_store_catalog', 'compact_store_catalog', 'check_bucket', 'parse_s3_uri', 'sha256_file', 'printable',
-           's3_config', 's3_attempts', 's3_time_bound', 'NoSuchBucket', 'S3Store', 'SyncReport', 'sync']
+__all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'S3_RETRIES', 'S3_TIMEOUTS', 'S3_MIN_RATE', 'raw_key', 'feature_key', 'model_prefix',
+           'check_key', 'Store', 'LocalStore', 'open_store', 'read_store_catalog', 'write_store_catalog',
+           'CatalogWriter', 'update_store_catalog', 'compact_store_catalog', 'check_bucket', 'parse_s3_uri',
+           'sha256_file', 'printable', 's3_config', 's3_attempts', 's3_time_bound', 'NoSuchBucket', 'S3Store',
+           'SyncReport', 'sync']
 
 # %% ../nbs/02_store.ipynb #0543b480
 CATALOG_KEY = 'catalog.csv'
@@ -57,6 +58,8 @@ class Store:
     def list(self, prefix:str='') -> Iterator[str]: raise NotImplementedError
     def delete(self, key:str): raise NotImplementedError
     def local_path(self, key:str) -> Path|None: return None
+    def cancel(self):
+        "Stop the store's requests in flight (Ctrl-C); a folder store has none."
     def sha256(self, key:str) -> str|None:
         "sha256 of the bytes under `key` (S3: the one recorded with the object, None if none is)."
         h = hashlib.sha256()
@@ -251,6 +254,7 @@ def printable(s:str) -> str:
 # %% ../nbs/02_store.ipynb #d5dc74e4
 S3_RETRIES = {'mode': 'standard', 'max_attempts': 3}  # botocore's retry policy for every S3 request; attempts in all, the first included
 S3_TIMEOUTS = {'connect_timeout': 5., 'read_timeout': 20.}  # seconds, per attempt (`read_timeout`: for each read of the socket)
+S3_MIN_RATE = 16 * 1024  # bytes/s: an attempt ends after connect + read timeout, plus 1 s per this many bytes sent or announced
 
 def s3_config(*, addressing_style:str='path', # 'path', 'virtual' or 'auto'
               checksum:str='when_required', # request/response checksums: 'when_required' or 'when_supported'
@@ -274,10 +278,10 @@ def s3_attempts(config) -> int:
     r = config.retries or {}
     return r.get('total_max_attempts') or (r['max_attempts'] + 1 if 'max_attempts' in r else S3_RETRIES['max_attempts'])
 
-def s3_time_bound(config) -> float:
-    "Seconds one request with the botocore `config` may take at most against an endpoint that accepts and never answers."
-    n = s3_attempts(config)  # each attempt: connect, send (a PUT waits up to 1 s for `100 Continue`), one read; then a backoff
-    return n * (config.connect_timeout + config.read_timeout + 1) + sum(min(20, 2**i) for i in range(n - 1))
+def s3_time_bound(config, nbytes:int=0) -> float:
+    "Seconds one request of `nbytes` (sent or received) with the botocore `config` may take at most, whatever the endpoint does."
+    n = s3_attempts(config)  # each attempt has a deadline (`S3Store`): connect, send, answer; then a backoff
+    return n * (config.connect_timeout + config.read_timeout + 1 + nbytes / S3_MIN_RATE) + sum(min(20, 2**i) for i in range(n - 1))
 
 
 # %% ../nbs/02_store.ipynb #fd6ac503
@@ -285,6 +289,47 @@ _AUTH_CODES = {'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'I
 
 class NoSuchBucket(FileNotFoundError):
     "The bucket of an `S3Store` does not exist at its endpoint."
+
+# %% ../nbs/02_store.ipynb #aaabb667
+def _shut(sock):
+    "Shut `sock` both ways: a read blocked on it returns at once."
+    try: sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError): pass  # closed already, or no socket yet
+
+class _Deadlines:
+    "Deadlines of the HTTP connections in flight, kept by one thread that shuts the socket of a connection past its deadline."
+    def __init__(self): self._pid = None; self.expired = 0  # connections shut at their deadline
+    def _start(self):
+        if self._pid != os.getpid():  # first use, or a forked child (which has no watchdog thread)
+            self._pid, self._cv, self._due = os.getpid(), threading.Condition(), {}
+            threading.Thread(target=self._run, daemon=True, name='langclass-s3-deadlines').start()
+    def set(self, conn, due:float):
+        "`conn` must be done by `due` (a `time.monotonic()` time)."
+        self._start()
+        with self._cv: self._due[conn] = due; self._cv.notify()
+    def extend(self, conn, seconds:float):
+        with self._cv:
+            if conn in self._due: self._due[conn] += seconds
+    def clear(self, conn):
+        if self._pid == os.getpid():
+            with self._cv: self._due.pop(conn, None)
+    def _run(self):
+        with self._cv:
+            while True:
+                now = time.monotonic()
+                for c in [c for c, t in self._due.items() if t <= now]:
+                    del self._due[c]; self.expired += 1; _shut(getattr(c, 'sock', None))
+                self._cv.wait(min(self._due.values(), default=now + 60) - now)
+
+_DEADLINES = _Deadlines()
+
+def _body_len(body, headers) -> int:
+    "Bytes a request sends: its Content-Length header, else the length of a bytes body."
+    for k, v in (headers or {}).items():
+        if str(k).lower() == 'content-length':
+            try: return int(v)
+            except ValueError: return 0
+    return len(body) if isinstance(body, (bytes, bytearray, memoryview)) else 0
 
 # %% ../nbs/02_store.ipynb #a9b3c757
 class S3Store(Store):
@@ -317,6 +362,8 @@ class S3Store(Store):
         self.endpoint = redact_url(client.meta.endpoint_url)  # messages never show a user:password@ of the URL
         self.multipart_threshold, self.multipart_chunksize, self.max_concurrency = multipart_threshold, multipart_chunksize, max_concurrency
         self._tm, self._lock, self._bucket_ok = None, threading.Lock(), False
+        self._cancelled, self._conns, self._clock = False, weakref.WeakSet(), threading.Lock()  # `cancel`, and the connections it shuts
+        self.deadlines = _track(self)  # every attempt has a deadline (False: this botocore's pool is not the one known)
 
     def __repr__(self): return f"S3Store({self.uri!r}, endpoint_url={self.endpoint!r})"
     @property
@@ -328,6 +375,44 @@ class S3Store(Store):
         return s3_attempts(self.client.meta.config)
     def _where(self, key=None) -> str:
         return (f"key {key!r} in " if key is not None else '') + f"{self.uri} at endpoint {self.endpoint}"
+
+# %% ../nbs/02_store.ipynb #d0cb7ab6
+def _track(st:S3Store) -> bool:
+    "Give every attempt of `st`'s client a deadline and let `st.cancel` reach its sockets (subclasses of botocore's pool classes)."
+    http = getattr(getattr(st.client, '_endpoint', None), 'http_session', None)
+    classes, mgr = getattr(http, '_pool_classes_by_scheme', None), getattr(http, '_manager', None)
+    if not isinstance(classes, dict) or mgr is None: return False  # an unknown botocore: its per-read timeouts still hold
+    cfg = st.client.meta.config; base = cfg.connect_timeout + cfg.read_timeout
+    def tracked(pool_cls):
+        class Conn(pool_cls.ConnectionCls):
+            def connect(self):
+                super().connect()
+                with st._clock: st._conns.add(self)
+                if st._cancelled: _shut(self.sock)
+            def request(self, method, url, body=None, headers=None, *a, **k):
+                if st._cancelled: raise ConnectionAbortedError(f"S3 requests to {st.endpoint} were cancelled")
+                _DEADLINES.set(self, time.monotonic() + base + _body_len(body, headers) / S3_MIN_RATE)
+                return super().request(method, url, body, headers, *a, **k)
+            def getresponse(self, *a, **k):
+                r = super().getresponse(*a, **k)
+                _DEADLINES.extend(self, _body_len(None, r.headers) / S3_MIN_RATE)
+                return r
+        class Pool(pool_cls):
+            ConnectionCls = Conn
+            def _put_conn(self, conn):
+                if conn is not None: _DEADLINES.clear(conn)
+                super()._put_conn(conn)
+        Pool.__name__ = Pool.__qualname__ = pool_cls.__name__
+        return Pool
+    http._pool_classes_by_scheme = mgr.pool_classes_by_scheme = {s: tracked(c) for s, c in classes.items()}
+    return True
+
+@patch
+def cancel(self:S3Store):
+    "Stop now (Ctrl-C): every request in flight ends at once, and later ones fail."
+    self._cancelled = True
+    with self._clock: conns = list(self._conns)
+    for c in conns: _shut(getattr(c, 'sock', None))
 
 # %% ../nbs/02_store.ipynb #f4b21541
 @patch
@@ -351,7 +436,9 @@ def _s3_error(self:S3Store, e:Exception, key:str|None=None) -> Exception:
                       bx.ResponseStreamingError)):
         cfg = self.client.meta.config
         return ConnectionError(f"Cannot reach S3 endpoint {self.endpoint} for {self._where(key)}: {type(e).__name__} "
-                               f"({self.attempts} attempt(s), connect timeout {cfg.connect_timeout:g} s, read timeout {cfg.read_timeout:g} s)")
+                               f"({self.attempts} attempt(s), connect timeout {cfg.connect_timeout:g} s, read timeout {cfg.read_timeout:g} s, "
+                               f"each attempt done within {cfg.connect_timeout + cfg.read_timeout:g} s + 1 s per {S3_MIN_RATE // 1024} KiB)"
+                               + (" (cancelled)" if self._cancelled else ''))
     return e
 
 # %% ../nbs/02_store.ipynb #e74909c6
@@ -654,6 +741,17 @@ def _bar(show:bool, **kw):
     nop = lambda *a, **k: None
     return types.SimpleNamespace(update=nop, set_postfix=nop, close=nop)
 
+@contextmanager
+def _pool(workers:int, *stores:Store):
+    "A thread pool that, on Ctrl-C in the block, drops the queued jobs and cancels the `stores`' requests before waiting for its threads."
+    ex = ThreadPoolExecutor(workers)
+    try: yield ex
+    except KeyboardInterrupt:
+        ex.shutdown(wait=False, cancel_futures=True)
+        for st in stores: st.cancel()  # (a thread blocked on a silent endpoint would keep the wait below for a minute)
+        raise
+    finally: ex.shutdown(wait=True)
+
 def sync(src:Store|str|Path, # source store or URI
          dst:Store|str|Path, # destination store or URI
          *, prefix:str='', # only keys starting with this
@@ -672,7 +770,7 @@ def sync(src:Store|str|Path, # source store or URI
     rep = SyncReport(src.uri, dst.uri, dry_run=dry_run)
     if isinstance(dst, LocalStore) and not dry_run:
         for p in dst._parts(prefix): p.unlink(missing_ok=True)  # left by an interrupted run
-    with ThreadPoolExecutor(2) as ex:  # (the listings also check that the buckets exist and take the credentials)
+    with _pool(2, src, dst) as ex:  # (the listings also check that the buckets exist and take the credentials)
         fs, fd = ex.submit(src._scan, prefix), ex.submit(dst._scan, prefix)
         sinfo, dinfo = fs.result(), fd.result()
     if delete: _check_delete(src, dst, sinfo, dinfo, prefix)
@@ -689,7 +787,7 @@ def sync(src:Store|str|Path, # source store or URI
 
     def run(keys):
         "Copy `keys` in parallel, then check the uploads' sizes in one listing of `dst`."
-        with ThreadPoolExecutor(max(1, workers)) as ex:
+        with _pool(max(1, workers), src, dst) as ex:
             futs = {ex.submit(job, k): k for k in keys}
             for f in as_completed(futs):
                 k = futs[f]
