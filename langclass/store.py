@@ -318,7 +318,7 @@ class _Deadlines:
             while True:
                 now = time.monotonic()
                 for c in [c for c, t in self._due.items() if t <= now]:
-                    del self._due[c]; self.expired += 1; _shut(getattr(c, 'sock', None))
+                    del self._due[c]; self.expired += 1; c._lc_late = True; _shut(getattr(c, 'sock', None))
                 self._cv.wait(min(self._due.values(), default=now + 60) - now)
 
 _DEADLINES = _Deadlines()
@@ -391,10 +391,13 @@ def _track(st:S3Store) -> bool:
                 if st._cancelled: _shut(self.sock)
             def request(self, method, url, body=None, headers=None, *a, **k):
                 if st._cancelled: raise ConnectionAbortedError(f"S3 requests to {st.endpoint} were cancelled")
+                self._lc_late = False
                 _DEADLINES.set(self, time.monotonic() + base + _body_len(body, headers) / S3_MIN_RATE)
                 return super().request(method, url, body, headers, *a, **k)
             def getresponse(self, *a, **k):
                 r = super().getresponse(*a, **k)
+                if self._lc_late or st._cancelled:  # shut part way: http.client takes a cut status line for a whole answer
+                    raise ConnectionResetError(f"no whole answer from {st.endpoint} " + ("(cancelled)" if st._cancelled else "by the attempt's deadline"))
                 _DEADLINES.extend(self, _body_len(None, r.headers) / S3_MIN_RATE)
                 return r
         class Pool(pool_cls):
