@@ -104,14 +104,14 @@ def main():
         rss2 = rss_mb(srv.pid)
         import numpy as np
         L = np.array(lat) * 1000
-        sm = {k: float(np.median([s.get(k, 0) for s in server_ms])) for k in ('decode', 'features', 'model')} if server_ms else {}
+        sm = {k: float(np.median([s.get(k, 0) for s in server_ms])) for k in ('decode', 'speech', 'features', 'model')} if server_ms else {}
         print(f"langclass serve: {a.requests} requests of 10 s MP3 clips ({len(data[0]):,} bytes), concurrency {a.concurrency}, "
               f"server pool {a.workers or os.cpu_count()} threads, {os.cpu_count()} cores shared with the client; model {model}")
         print("| measure | value |\n|---|---:|")
         rows = [('throughput, clips/s', f"{len(lat)/wall:.1f}"), ('latency p50, ms', f"{np.percentile(L, 50):.1f}"),
                 ('latency p95, ms', f"{np.percentile(L, 95):.1f}"), ('latency p99, ms', f"{np.percentile(L, 99):.1f}"),
                 ('latency max, ms', f"{L.max():.1f}"), ('errors', f"{len(errors)} (status counts {codes})"),
-                ('server per clip (median): decode / features / model, ms', ' / '.join(f"{sm.get(k, float('nan')):.2f}" for k in ('decode', 'features', 'model'))),
+                ('server per clip (median): decode / speech check / features / model, ms', ' / '.join(f"{sm.get(k, float('nan')):.2f}" for k in ('decode', 'speech', 'features', 'model'))),
                 ('server RSS after start / warm-up / the run, MB', f"{rss0:.0f} / {rss1:.0f} / {rss2:.0f}"),
                 ('server start to listening, s', f"{started:.1f}"),
                 ('server CPU per request, ms (all threads)', f"{server_cpu / max(1, len(lat)) * 1000:.1f}"),

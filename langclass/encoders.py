@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_encoders.ipynb #fdf2d284
 from __future__ import annotations
-import hashlib, importlib.util, json, os, shutil, threading, warnings
+import hashlib, importlib.util, itertools, json, os, shutil, threading, warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
@@ -13,9 +13,9 @@ from .features import AudioError, load_audio, normalize_audio, register_extracto
 from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
-__all__ = ['ENCODERS', 'VAD_FRAMES', 'PackagedWeights', 'encoder_info', 'WeightsError', 'file_sha256', 'join_weights',
-           'find_weights', 'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'window_spans', 'whisper_token',
-           'restrict', 'speech_segments', 'speech_only', 'speech_seconds']
+__all__ = ['ENCODERS', 'VAD_FRAMES', 'VAD_STEPS', 'PackagedWeights', 'encoder_info', 'WeightsError', 'file_sha256',
+           'join_weights', 'find_weights', 'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'window_spans',
+           'whisper_token', 'restrict', 'speech_segments', 'speech_only', 'speech_seconds']
 
 # %% ../nbs/08a_encoders.ipynb #b5a54840
 @dataclass(frozen=True)
@@ -355,15 +355,25 @@ def _vad_model(vad):
         def __call__(self, audio, num_samples=512, context_size_samples=64):  # as faster-whisper's, in smaller batches
             x, cs = audio.reshape(-1, num_samples), context_size_samples
             x[-1, -cs:] = 0  # as there (where the context is a view of the frames), the last frame's own end is zeroed
-            h = c = np.zeros((1, 1, 128), np.float32)
-            out = []
-            for i in range(0, len(x), VAD_FRAMES):  # each frame is read after the end of the one before (the first after zeros)
-                b = x[i:i + VAD_FRAMES]; prev = x[max(i - 1, 0):i + len(b) - 1, -cs:]
-                ctx = np.concatenate([np.zeros((1, cs), np.float32), prev]) if i == 0 else prev
-                o, h, c = self.session.run(None, {'input': np.concatenate([ctx, b], 1), 'h': h, 'c': c}); out.append(o)
+            out, h, c = [], *(np.zeros((1, 1, 128), np.float32),) * 2
+            pre, _VAD_RESUME.pre = getattr(_VAD_RESUME, 'pre', None), None
+            if pre is not None and len(pre[0]) < len(x) and np.array_equal(pre[0], x[:len(pre[0])]):  # these frames' start was read
+                out, h, c = [pre[1]], pre[2], pre[3]
+            for o, h, c in _vad_batches(self.session, x, cs, sum(map(len, out)), h, c, itertools.repeat(VAD_FRAMES)): out.append(o)
             return np.concatenate(out, 0)
     m.__class__ = BoundedSileroVAD
     return m
+
+_VAD_RESUME = threading.local()  # `.pre`: frames whose probabilities `_speech_at_least` read, the probabilities and the state
+
+def _vad_batches(session, x, cs, i, h, c, sizes):
+    "`(probabilities, h, c)` of the frames `x[i:]` (rows of samples), a batch for each size in `sizes`, the state `h, c` carried over."
+    for n in sizes:  # each frame is read after the end of the one before (the first after zeros)
+        if i >= len(x): return
+        b = x[i:i + n]; prev = x[max(i - 1, 0):i + len(b) - 1, -cs:]
+        ctx = np.concatenate([np.zeros((1, cs), np.float32), prev]) if i == 0 else prev
+        o, h, c = session.run(None, {'input': np.concatenate([ctx, b], 1), 'h': h, 'c': c})
+        i += len(b); yield o, h, c
 
 def speech_segments(y:np.ndarray, # mono audio
                     sr:int=16000, # its sample rate (8 or 16 kHz, else resampled)
@@ -388,6 +398,27 @@ def speech_only(y:np.ndarray, sr:int=16000, **kwargs) -> np.ndarray:
     segs = speech_segments(y, sr, **kwargs)
     return np.concatenate([y[int(a * sr):int(b * sr)] for a, b in segs]) if segs else y[:0]
 
-def speech_seconds(y:np.ndarray, sr:int=16000, **kwargs) -> float:
-    "Seconds of speech in `y` (`speech_segments`)."
+VAD_STEPS = (8,) * 8 + (64, 128)  # frames `speech_seconds(at_least=...)` reads before each look (then `VAD_FRAMES` at a time)
+
+def _speech_at_least(y, sr, at_least, threshold) -> float|None:
+    "Seconds of speech certain in the shortest start of `y` (in `VAD_STEPS`) that holds `at_least`; None if `y` holds less (the full pass then goes on from there)."
+    n = len(y) // 512  # whole frames before the last, which the full pass pads and zeroes the end of
+    if sr not in (8000, 16000) or n < 2: return None
+    m = _vad_model(_faster_whisper('vad'))
+    x, probs = np.asarray(y[:n * 512], np.float32).reshape(n, 512), []
+    h = c = np.zeros((1, 1, 128), np.float32)
+    for o, h, c in _vad_batches(m.session, x, 64, 0, h, c, itertools.chain(VAD_STEPS, itertools.repeat(VAD_FRAMES))):
+        probs.append(o)
+        found = int(sum((p >= threshold).sum() for p in probs)) * 512 / sr  # every frame above the threshold ends up in a segment
+        if found >= at_least: return found
+    _VAD_RESUME.pre = (x.copy(), np.concatenate(probs, 0), h, c)
+    return None
+
+def speech_seconds(y:np.ndarray, sr:int=16000, *,
+                   at_least:float|None=None, # stop reading once this many seconds of speech are certain (the answer is then a lower bound)
+                   **kwargs) -> float:
+    "Seconds of speech in `y` (`speech_segments`), or with `at_least`, as soon as that much is certain, a lower bound."
+    if at_least and kwargs.get('threshold', 0.5) > 0:
+        found = _speech_at_least(y, sr, at_least, kwargs.get('threshold', 0.5))
+        if found is not None: return found
     return float(sum(b - a for a, b in speech_segments(y, sr, **kwargs)))

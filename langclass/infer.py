@@ -101,7 +101,7 @@ class Prediction(list):
         self.low_confidence, self.threshold, self.n_windows, self.duration = low_confidence, threshold, n_windows, duration
         self.no_speech, self.speech = no_speech, speech  # speech: seconds of sound above the silence threshold
         self.timeline = timeline or []  # per window: {'start', 'end' (s), 'lang', 'prob', 'probs': {lang: p}}
-        self.timings = timings or {}  # milliseconds per step: decode, features, model
+        self.timings = timings or {}  # milliseconds per step: decode, speech (the check), features, model
     @property
     def lang(self) -> str|None: return self[0][0] if self else None
     @property
@@ -133,9 +133,11 @@ def _timeline(probs, spans, langs) -> list[dict]:
     return [{'start': round(a, 3), 'end': round(b, 3), 'lang': langs[int(p.argmax())], 'prob': round(float(p.max()), 4),
              'probs': {l: round(float(q), 4) for l, q in zip(langs, p)}} for p, (a, b) in zip(probs, spans)]
 
-def _silent(y, sr, threshold, min_speech, silence_db, timings, vad=True):
+def _silent(y, sr, threshold, min_speech, silence_db, timings, vad=True, exact=True):
     if min_speech <= 0: return None, None  # no check asked for
-    speech = E.speech_seconds(y, sr) if vad else active_seconds(y, sr, silence_db=silence_db)
+    t0 = time.perf_counter()
+    speech = E.speech_seconds(y, sr, at_least=None if exact else min_speech) if vad else active_seconds(y, sr, silence_db=silence_db)
+    timings['speech'] = (time.perf_counter() - t0) * 1e3
     if speech >= min_speech: return speech, None
     return speech, Prediction([], low_confidence=True, threshold=threshold, n_windows=0, duration=len(y) / sr,
                               no_speech=True, speech=speech, timings=timings)
@@ -194,6 +196,7 @@ def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifac
             min_speech:float=MIN_SPEECH, # seconds of sound (above `silence_db`) needed for a language; less: `no_speech`
             silence_db:float=SILENCE_DB, # dBFS (RMS of 20 ms frames) below which the input is silence
             vad:bool=True, # judge speech by the Silero VAD (False: by level, which is faster and takes noise, hum and tones for speech)
+            exact_speech:bool=True, # count all the speech; False: the VAD stops once `min_speech` is certain (faster; `speech` is then a lower bound)
             max_seconds:float|None=F.MAX_SECONDS, # longest audio decoded (`load_audio`; None: no limit)
             open_set:float|bool|None=None, # flag `unknown` below this top calibrated probability; None: the model's threshold; False: never
            ) -> Prediction:
@@ -204,7 +207,7 @@ def predict(model:InferModel|str, # an `InferModel` (`load_model`) or an artifac
     if y.size == 0: raise ValueError("Empty audio: nothing to classify")
     t1 = time.perf_counter()
     timings = {'decode': (t1 - t0) * 1e3}
-    speech, silent = _silent(y, cfg.sr, threshold, min_speech, silence_db, timings, vad)
+    speech, silent = _silent(y, cfg.sr, threshold, min_speech, silence_db, timings, vad, exact_speech)
     if silent is not None: return silent  # silence, hiss or a blip: no language is given to it
     clip, probs, spans, in_set = _probs(m, y, timings)
     return _result(m, probs, y, speech, threshold, timings, clip, spans, open_set, in_set)

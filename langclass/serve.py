@@ -298,7 +298,7 @@ def _predict_bytes(m:I.InferModel, data:bytes, name:str, cfg:ServeConfig, thresh
     t0 = time.perf_counter()
     y = decode_upload(data, name, m.feature_cfg.sr, cfg)  # as recorded: `predict` checks for speech, then normalises
     t1 = time.perf_counter()
-    p = I.predict(m, y, threshold=threshold, vad=cfg.vad)
+    p = I.predict(m, y, threshold=threshold, vad=cfg.vad, exact_speech=False)  # (speech_seconds: a lower bound once speech is certain)
     out = p.to_dict()
     out['timings_ms']['decode'] = round((t1 - t0) * 1e3, 2)
     if display: out['display'] = display_data(y, m.feature_cfg, columns=cfg.display_columns)
