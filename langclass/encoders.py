@@ -405,12 +405,11 @@ def _speech_at_least(y, sr, at_least, threshold) -> float|None:
     n = len(y) // 512  # whole frames before the last, which the full pass pads and zeroes the end of
     if sr not in (8000, 16000) or n < 2: return None
     m = _vad_model(_faster_whisper('vad'))
-    x, probs = np.asarray(y[:n * 512], np.float32).reshape(n, 512), []
+    x, probs, frames = np.asarray(y[:n * 512], np.float32).reshape(n, 512), [], 0
     h = c = np.zeros((1, 1, 128), np.float32)
     for o, h, c in _vad_batches(m.session, x, 64, 0, h, c, itertools.chain(VAD_STEPS, itertools.repeat(VAD_FRAMES))):
-        probs.append(o)
-        found = int(sum((p >= threshold).sum() for p in probs)) * 512 / sr  # every frame above the threshold ends up in a segment
-        if found >= at_least: return found
+        probs.append(o); frames += int((o >= threshold).sum())  # every frame above the threshold ends up in a segment
+        if frames * 512 / sr >= at_least: return frames * 512 / sr
     _VAD_RESUME.pre = (x.copy(), np.concatenate(probs, 0), h, c)
     return None
 

@@ -298,7 +298,7 @@ def _shut(sock):
 
 class _Deadlines:
     "Deadlines of the HTTP connections in flight, kept by one thread that shuts the socket of a connection past its deadline."
-    def __init__(self): self._pid = None; self.expired = 0  # connections shut at their deadline
+    def __init__(self): self._pid = None
     def _start(self):
         if self._pid != os.getpid():  # first use, or a forked child (which has no watchdog thread)
             self._pid, self._cv, self._due = os.getpid(), threading.Condition(), {}
@@ -318,7 +318,7 @@ class _Deadlines:
             while True:
                 now = time.monotonic()
                 for c in [c for c, t in self._due.items() if t <= now]:
-                    del self._due[c]; self.expired += 1; c._lc_late = True; _shut(getattr(c, 'sock', None))
+                    del self._due[c]; c._lc_late = True; _shut(getattr(c, 'sock', None))
                 self._cv.wait(min(self._due.values(), default=now + 60) - now)
 
 _DEADLINES = _Deadlines()
