@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #719057bb
 from __future__ import annotations
-import csv, fcntl, hashlib, io, json, os, re, sys, tempfile, threading, time
+import csv, fcntl, hashlib, io, json, os, re, socket, sys, tempfile, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, asdict, replace
 from typing import ClassVar
@@ -16,7 +16,7 @@ __all__ = ['LANGUAGES', 'DEFAULT_LANGS', 'CLIP_FIELDS', 'TF_CHATTER', 'Language'
            'get_language', 'Clip', 'catalog_to_csv', 'catalog_from_csv', 'merge_catalog', 'atomic_path', 'atomic_write',
            'write_catalog', 'read_catalog', 'file_lock', 'update_catalog', 'summarize', 'format_summary', 'data_home',
            'Config', 'pool_context', 'mp3_counted', 'usable_clips', 'rng_for', 'find_script', 'quiet_stderr',
-           'filter_stderr', 'redact_url', 'fetch_url']
+           'filter_stderr', 'redact_url', 'shut_socket', 'fetch_url']
 
 # %% ../nbs/00_core.ipynb #e0f25a4a
 @dataclass(frozen=True)
@@ -353,6 +353,12 @@ def redact_url(url:str) -> str:
     "`url` with any `user:password@` replaced by `***@`, for messages and logs."
     return re.sub(r'^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@', r'\1***@', str(url))
 
+# %% ../nbs/00_core.ipynb #7bd9d196
+def shut_socket(sock:socket.socket|None):
+    "Shut `sock` both ways, so a read blocked on it in another thread returns at once; no error if it is closed already or `None`."
+    try: sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError): pass
+
 # %% ../nbs/00_core.ipynb #c9a74e44
 class _Watchdog:
     "Closes every connection a `requests` session opens once `seconds` have passed (a total deadline, headers included)."
@@ -362,15 +368,11 @@ class _Watchdog:
     def add(self, sock):
         with self.lock:
             self.socks.append(sock)
-            if self.expired: self._close(sock)
+            if self.expired: shut_socket(sock)
     def expire(self):
         with self.lock:
             self.expired = True
-            for s in self.socks: self._close(s)
-    @staticmethod
-    def _close(sock):
-        try: sock.shutdown(2)  # wakes a read blocked in another thread (close alone may not)
-        except OSError: pass
+            for s in self.socks: shut_socket(s)
     def session(self):
         "A `requests.Session` whose new connections (redirects included) are watched."
         import requests

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_crawl.ipynb #1b4e77c7
 from __future__ import annotations
-import contextlib, email.utils, hashlib, json, os, re, shutil, socket, tempfile, threading, time, weakref
+import contextlib, email.utils, hashlib, json, os, re, shutil, tempfile, threading, time, weakref
 import xml.etree.ElementTree as ET
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -21,7 +21,7 @@ from urllib3.util.retry import Retry
 from bs4 import BeautifulSoup
 from tqdm.auto import tqdm
 import langclass
-from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, merge_catalog, mp3_counted, quiet_stderr
+from .core import Clip, DEFAULT_LANGS, LANGUAGES, atomic_path, get_language, merge_catalog, mp3_counted, quiet_stderr, shut_socket
 from .store import CatalogWriter, Store, open_store, raw_key, read_store_catalog
 
 # %% auto #0
@@ -298,10 +298,6 @@ def _reason(e:Exception) -> str:
     if isinstance(e, requests.exceptions.ChunkedEncodingError): return 'truncated'
     return 'connection' if isinstance(e, requests.exceptions.ConnectionError) else 'request'
 
-def _shut(sock):
-    try: sock.shutdown(socket.SHUT_RDWR)  # a read blocked on it (waiting for headers or a body) returns at once
-    except OSError: pass
-
 class _CancellableAdapter(HTTPAdapter):
     "An `HTTPAdapter` whose connections hand their sockets to a `Fetcher`, so that `Fetcher.cancel` can shut them."
     def __init__(self, fetcher, **kw): self.fetcher = fetcher; super().__init__(**kw)
@@ -335,11 +331,11 @@ class Fetcher:
         "Stop now: every wait ends, and every open connection is shut, so a read waiting on a silent server ends too."
         self.stop.set()
         with self._lock: socks = list(self._socks)
-        for s in socks: _shut(s)
+        for s in socks: shut_socket(s)
 
     def _opened(self, sock):
         with self._lock: self._socks.add(sock)
-        if self.stop.is_set(): _shut(sock)  # connected while `cancel` ran
+        if self.stop.is_set(): shut_socket(sock)  # connected while `cancel` ran
 
     def retry(self) -> Retry:
         "The retry policy of this fetcher's sessions: connection errors, timeouts before the headers, 429 and 5xx answers."

@@ -4,14 +4,14 @@
 
 # %% ../nbs/02_store.ipynb #f0895ce3
 from __future__ import annotations
-import base64, hashlib, io, json, os, re, secrets, shutil, socket, tempfile, threading, time, types, weakref
+import base64, hashlib, io, json, os, re, secrets, shutil, tempfile, threading, time, types, weakref
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Iterable
 from fastcore.basics import patch
-from .core import Clip, atomic_path, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, redact_url, update_catalog
+from .core import Clip, atomic_path, atomic_write, catalog_from_csv, catalog_to_csv, data_home, merge_catalog, redact_url, shut_socket, update_catalog
 
 # %% auto #0
 __all__ = ['CATALOG_KEY', 'CATALOG_PARTS', 'S3_RETRIES', 'S3_TIMEOUTS', 'S3_MIN_RATE', 'raw_key', 'feature_key', 'model_prefix',
@@ -291,11 +291,6 @@ class NoSuchBucket(FileNotFoundError):
     "The bucket of an `S3Store` does not exist at its endpoint."
 
 # %% ../nbs/02_store.ipynb #aaabb667
-def _shut(sock):
-    "Shut `sock` both ways: a read blocked on it returns at once."
-    try: sock.shutdown(socket.SHUT_RDWR)
-    except (OSError, AttributeError): pass  # closed already, or no socket yet
-
 class _Deadlines:
     "Deadlines of the HTTP connections in flight, kept by one thread that shuts the socket of a connection past its deadline."
     def __init__(self): self._pid = None
@@ -318,7 +313,7 @@ class _Deadlines:
             while True:
                 now = time.monotonic()
                 for c in [c for c, t in self._due.items() if t <= now]:
-                    del self._due[c]; c._lc_late = True; _shut(getattr(c, 'sock', None))
+                    del self._due[c]; c._lc_late = True; shut_socket(getattr(c, 'sock', None))
                 self._cv.wait(min(self._due.values(), default=now + 60) - now)
 
 _DEADLINES = _Deadlines()
@@ -388,7 +383,7 @@ def _track(st:S3Store) -> bool:
             def connect(self):
                 super().connect()
                 with st._clock: st._conns.add(self)
-                if st._cancelled: _shut(self.sock)
+                if st._cancelled: shut_socket(self.sock)
             def request(self, method, url, body=None, headers=None, *a, **k):
                 if st._cancelled: raise ConnectionAbortedError(f"S3 requests to {st.endpoint} were cancelled")
                 self._lc_late = False
@@ -415,7 +410,7 @@ def cancel(self:S3Store):
     "Stop now (Ctrl-C): every request in flight ends at once, and later ones fail."
     self._cancelled = True
     with self._clock: conns = list(self._conns)
-    for c in conns: _shut(getattr(c, 'sock', None))
+    for c in conns: shut_socket(getattr(c, 'sock', None))
 
 # %% ../nbs/02_store.ipynb #f4b21541
 @patch
