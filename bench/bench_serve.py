@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Load benchmark of `langclass serve`: N requests of 10 s MP3 clips at concurrency C against a real server.
 
-    python bench/bench_serve.py [--requests 500] [--concurrency 16] [--model STORE/models/NAME] [--workers 0]
+    python bench/bench_serve.py [--requests 500] [--concurrency 16] [--model STORE/models/NAME] [--workers 0] [--serve-args '--http h11']
 
 The server runs in its own process (`langclass serve`, uvicorn, the model's LiteRT export, a pool of
 `--workers` threads; 0: the cores) on 127.0.0.1; the client is this process: C threads, each with its own
@@ -11,18 +11,35 @@ cost per request does not depend on the weights. Prints p50/p95/p99 latency, thr
 server's RSS after start, after warm-up and after the run, the server's own time per clip (decode,
 features, model; from the answers), and the load average. The client shares the machine's cores.
 """
-import os, sys, json, time, argparse, subprocess, tempfile, threading, io, http.client
+import os, sys, json, time, argparse, shlex, subprocess, tempfile, threading, io, http.client
 from pathlib import Path
 
+def tree(pid:int) -> list[int]:
+    "`pid` and its descendants (`serve --processes N` forks N)."
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop(); out.append(p)
+        for t in Path(f'/proc/{p}/task').glob('*/children'):
+            try: todo += [int(c) for c in t.read_text().split()]
+            except OSError: pass
+    return out
+
 def rss_mb(pid:int) -> float:
-    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-        if line.startswith('VmRSS:'): return int(line.split()[1]) / 1024
-    return float('nan')
+    "Resident memory of `pid` and its descendants, MB."
+    total = 0.
+    for p in tree(pid):
+        try: total += next(int(l.split()[1]) for l in Path(f'/proc/{p}/status').read_text().splitlines() if l.startswith('VmRSS:')) / 1024
+        except (OSError, StopIteration): pass
+    return total
 
 def cpu_s(pid:int) -> float:
-    "User + system CPU seconds of process `pid` (all its threads)."
-    f = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+    "User + system CPU seconds of process `pid` and its descendants (all their threads)."
+    total = 0.
+    for p in tree(pid):
+        try: f = Path(f'/proc/{p}/stat').read_text().rsplit(')', 1)[1].split()
+        except OSError: continue
+        total += (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+    return total
 
 def make_model(root:Path) -> Path:
     "An untrained default-config model saved (with its LiteRT export) in a store under `root`."
@@ -49,6 +66,7 @@ def main():
     ap.add_argument('--model', help='an artifact folder STORE/models/NAME (default: an untrained default-config CNN)')
     ap.add_argument('--workers', type=int, default=0, help="the server's pool threads (0: the cores)")
     ap.add_argument('--warmup', type=int, default=20)
+    ap.add_argument('--serve-args', default='', help="more arguments of `langclass serve`, e.g. '--http h11'")
     a = ap.parse_args()
     from langclass.testing import free_port, wait_port
     tmp = tempfile.TemporaryDirectory()
@@ -57,7 +75,7 @@ def main():
     port = free_port()
     t0 = time.time()
     srv = subprocess.Popen([sys.executable, '-m', 'langclass.cli', 'serve', '--model', str(model), '--port', str(port), '-q',
-                            '--workers', str(a.workers) if a.workers else str(os.cpu_count() or 1)],
+                            '--workers', str(a.workers) if a.workers else str(os.cpu_count() or 1), *shlex.split(a.serve_args)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_port('127.0.0.1', port, timeout=120, proc=srv)

@@ -589,11 +589,12 @@ def cmd_serve(args) -> int:
     store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
     m = load_infer_model(store, args.model, args)
     cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, long_s=args.long_s, long_workers=max(1, args.long_workers), token=args.token,
-                            allowed_hosts=tuple(args.allowed_host or ()) or serve.ServeConfig.allowed_hosts, docs=args.docs, vad=not args.level_gate)
+                            allowed_hosts=tuple(args.allowed_host or ()) or serve.ServeConfig.allowed_hosts, docs=args.docs, vad=not args.level_gate, http=args.http)
     print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
           f"(API: /v1/predict, OpenAPI: /openapi.json{', /docs' if args.docs else ''}{'; every route but /healthz needs the bearer token' if cfg.bearer else ''}; Ctrl-C stops)", flush=True)
-    serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info', access_log=not args.quiet)
-    return 0
+    if args.processes < 1: raise CLIError(f"--processes {args.processes}: at least 1", 2)
+    return serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info', access_log=not args.quiet,
+                       processes=args.processes)
 
 # %% ../nbs/14_cli.ipynb #31fb0c8c
 def cmd_export(args) -> int:
@@ -822,11 +823,15 @@ def build_parser(config_options:Iterable[str]|None=None, # commands that get the
     p.add_argument('--long-s', type=positive_arg, default=60.0, metavar='S', help="audio longer than this (by its header), or of "
                    "unknown length, is processed in a lane of its own, so long uploads never hold up short ones (default: 60)")
     p.add_argument('--long-workers', type=int, default=1, metavar='N', help="requests of the long lane processed at once (default: 1)")
+    p.add_argument('--processes', type=int, default=1, metavar='N', help="server processes sharing the port, each with the model "
+                   "loaded once; the queue, memory and connection limits are divided among them (default: 1)")
     p.add_argument('--token', default=None, metavar='TOKEN', help="a bearer token every route but /healthz requires (default: "
                    "$LANGCLASS_SERVE_TOKEN, which `ps` does not show; none: open)")
     p.add_argument('--allowed-host', action='append', metavar='NAME', help="a Host header name to answer (repeatable; default: 127.0.0.1, "
                    "localhost, ::1 and --host; '*': any). Others get 400, so DNS rebinding cannot reach a local server")
     p.add_argument('--docs', action='store_true', help="serve the /docs and /redoc viewers (they load their scripts from a CDN)")
+    p.add_argument('--http', choices=('auto', 'httptools', 'h11'), default='auto', help="the HTTP parser: httptools (C), h11 (pure "
+                   "Python) or auto: httptools where installed (default: auto)")
     _zero_shot_args(p, langs_help)
 
     p = cmd('export', cmd_export, "write the LiteRT export of a saved model",

@@ -4,12 +4,13 @@
 
 # %% ../nbs/12_serve.ipynb #0db9c2da
 from __future__ import annotations
-import asyncio, base64, hmac, io, json, logging, math, os, re, threading, time
+import asyncio, base64, hmac, io, json, logging, math, os, re, signal, sys, threading, time, traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from typing import Callable
 import numpy as np
 import soundfile as sf
 from fastapi import FastAPI, Request
@@ -26,7 +27,8 @@ from . import infer as I
 
 # %% auto #0
 __all__ = ['ServeConfig', 'APIError', 'error_response', 'check_threshold', 'display_data', 'decode_upload', 'header_seconds',
-           'Metrics', 'header_deadline_protocol', 'create_app', 'serve']
+           'Metrics', 'http_protocol_base', 'header_deadline_protocol', 'create_app', 'share', 'serve_processes',
+           'forked_model', 'serve']
 
 # %% ../nbs/12_serve.ipynb #20db33ef
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class ServeConfig:
     grace_s: float = 10.0  # on SIGTERM, the time requests in progress get to finish, seconds
     allowed_hosts: tuple = ('127.0.0.1', 'localhost', '::1')  # `Host` header names answered (port ignored; '*': any); others get 400
     docs: bool = False  # serve the /docs and /redoc viewers (they load scripts from a CDN); /openapi.json is always there
+    http: str = 'auto'  # uvicorn's HTTP parser: 'httptools' (C), 'h11' (pure Python), 'auto': httptools where installed
     token: str|None = field(default=None, repr=False)  # a bearer token every route but /healthz requires (None: `$LANGCLASS_SERVE_TOKEN`, else open)
     @property
     def max_bytes(self) -> int: return int(self.max_mb * 1e6)
@@ -223,11 +226,22 @@ class _Gate:
                                              'client': client[0]}))
 
 # %% ../nbs/12_serve.ipynb #54405191
-def header_deadline_protocol(header_timeout_s:float, # seconds a connection has to send a request's headers
-                            ) -> type:
-    "uvicorn's h11 protocol, closing a connection that has not sent a request's headers within `header_timeout_s` of opening or of its previous answer."
+def http_protocol_base(http:str='auto', # 'httptools' (C, llhttp), 'h11' (pure Python) or 'auto': httptools where installed
+                      ) -> type:
+    "uvicorn's HTTP protocol class for `http`."
+    if http not in ('auto', 'httptools', 'h11'): raise ValueError(f"http must be 'auto', 'httptools' or 'h11', not {http!r}")
+    if http != 'h11':
+        try: from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol; return HttpToolsProtocol
+        except ImportError:
+            if http == 'httptools': raise ImportError("http='httptools' needs the httptools package: pip install httptools") from None
     from uvicorn.protocols.http.h11_impl import H11Protocol
-    class HeaderDeadlineProtocol(H11Protocol):
+    return H11Protocol
+
+def header_deadline_protocol(header_timeout_s:float, # seconds a connection has to send a request's headers
+                             http:str='auto', # the parser: 'httptools', 'h11' or 'auto' (`http_protocol_base`)
+                            ) -> type:
+    "uvicorn's HTTP protocol, closing a connection that has not sent a request's headers within `header_timeout_s` of opening or of its previous answer."
+    class HeaderDeadlineProtocol(http_protocol_base(http)):
         _deadline = None
         def _waiting(self) -> bool: return self.cycle is None or self.cycle.response_complete  # no request in progress
         def _arm(self):
@@ -318,6 +332,7 @@ _ERRORS = {s: {'description': d, 'content': {'application/json': {'example': {'e
 
 def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`) or an artifact folder
                cfg:ServeConfig=ServeConfig(), # limits, pool, deadlines, token
+               process:int|None=None, # this process's number under `serve(processes=N)`: a label of /metrics and /healthz
               ) -> FastAPI:
     "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/openapi.json`."
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
@@ -364,7 +379,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     async def healthz():
         return {'status': 'ok', 'model': m.name, 'langs': list(m.langs), 'ready': state['ready'], 'inflight': state['inflight'],
                 'uploading': state['uploading'], 'served': state['served'], 'errors': state['errors'], 'workers': cfg.n_workers,
-                'long_workers': cfg.long_workers if long_pool else 0,
+                'long_workers': cfg.long_workers if long_pool else 0, **({'process': process, 'pid': os.getpid()} if process is not None else {}),
                 'uptime_s': round(time.time() - state['started'], 1)}
 
     @app.get('/readyz', summary='Readiness: the model loaded and a first prediction run')
@@ -373,7 +388,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         return {'status': 'ready', 'model': m.name}
 
     info = {'model': m.name, 'kind': m.kind, 'langs': ','.join(m.langs), 'langclass_version': __version__,
-            'model_sha256': ((m.config.get('files') or {}).get('model.tflite') or '')[:16]}
+            'model_sha256': ((m.config.get('files') or {}).get('model.tflite') or '')[:16], **({'process': process} if process is not None else {})}
     @app.get('/metrics', summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics_text():
         g = {'langclass_inflight_requests': ('Received requests in the pool: running or waiting for a worker.', state['inflight']),
@@ -427,7 +442,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
             try: out = await asyncio.wait_for(asyncio.wrap_future(fut), cfg.timeout_s)
             except asyncio.TimeoutError: raise APIError(504, 'timeout', f"{name}: not answered within the limit of {cfg.timeout_s:g} s") from None
             state['served'] += 1; metrics.clip(out)
-            return out
+            return JSONResponse(out)  # plain JSON data already: FastAPI's encoder pass would only cost time
         finally: state['buffered'] -= held[0]
 
     @app.get('/', include_in_schema=False)
@@ -436,15 +451,80 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     app.state.model, app.state.config, app.state.pool, app.state.long_pool, app.state.metrics = m, cfg, pool, long_pool, metrics
     return app
 
+# %% ../nbs/12_serve.ipynb #b2043070
+def share(cfg:ServeConfig, # the whole server's limits
+          n:int, # processes
+         ) -> ServeConfig:
+    "The limits of one of `n` processes: the queue, the bytes held and the connections divided among them; the cores' worth of threads shared."
+    return replace(cfg, workers=cfg.workers or max(1, (os.cpu_count() or 1) // n), queue=max(1, math.ceil(cfg.queue / n)),
+                   max_buffer_mb=cfg.max_buffer_mb / n, max_connections=max(1, math.ceil(cfg.max_connections / n)))
+
+# %% ../nbs/12_serve.ipynb #b049a17d
+def serve_processes(run:Callable, # run(i, sock): serve on the listening `sock` as process i, until stopped
+                    sock, # the listening socket, bound once
+                    n:int, # processes
+                    grace_s:float=10., # their time to finish after SIGTERM, seconds (then SIGKILL, 5 s later)
+                    min_life_s:float=5., # a process that dies sooner after its start stops the server rather than restarting
+                   ) -> int:
+    "Fork `n` processes running `run(i, sock)`; pass SIGTERM and SIGINT on; start again one that dies; 0 once all have stopped cleanly."
+    kids, st = {}, {'stop': None, 'killed': False, 'code': 0}  # pid -> (i, start time)
+    def spawn(i):
+        pid = os.fork()
+        if pid == 0:  # the child: uvicorn's signal handlers, and never back into the parent's code
+            signal.signal(signal.SIGTERM, signal.SIG_DFL); signal.signal(signal.SIGINT, signal.default_int_handler)
+            rc = 1
+            try: run(i, sock); rc = 0
+            except KeyboardInterrupt: rc = 0
+            except BaseException: traceback.print_exc()
+            finally:
+                sys.stdout.flush(); sys.stderr.flush(); os._exit(rc)
+        kids[pid] = (i, time.monotonic())
+    def kill(sig):
+        for pid in list(kids):
+            try: os.kill(pid, sig)
+            except ProcessLookupError: pass
+    def on_signal(sig, frame):
+        if st['stop'] is None:
+            st['stop'] = time.monotonic(); kill(signal.SIGTERM)
+            print(f"langclass: stopping {len(kids)} server processes (requests in progress get {grace_s:g} s; Ctrl-C again: at once)", file=sys.stderr, flush=True)
+        else: st['killed'] = True; kill(signal.SIGKILL)  # a second Ctrl-C
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for i in range(n): spawn(i)
+        while kids:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                if st['stop'] is not None and not st['killed'] and time.monotonic() - st['stop'] > grace_s + 5: st['killed'] = True; kill(signal.SIGKILL)
+                time.sleep(0.05); continue
+            i, t0 = kids.pop(pid)
+            rc = os.waitstatus_to_exitcode(status)
+            if st['stop'] is not None: st['code'] = st['code'] or max(rc, 0); continue
+            print(f"langclass: server process {i} (pid {pid}) exited with {rc}", file=sys.stderr, flush=True)
+            if time.monotonic() - t0 < min_life_s:  # it cannot start: stop the others rather than fork it again and again
+                st['code'] = 1; on_signal(signal.SIGTERM, None)
+            else: spawn(i)
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+    return st['code']
+
+# %% ../nbs/12_serve.ipynb #7d8245af
+def forked_model(m:I.InferModel) -> I.InferModel:
+    "`m` in a forked process: the LiteRT runner as it is, the encoder loaded anew (CTranslate2's worker threads do not survive a fork)."
+    if m.encoder is None: return m
+    from langclass import encoders as E
+    with E._ENC_LOCK: E._ENCODERS.clear()  # the parent's, whose threads are gone
+    return replace(m, encoder=E.get_encoder(m.encoder.cfg))
+
 # %% ../nbs/12_serve.ipynb #91c4214c
-def serve(model:I.InferModel|str, # the model, or an artifact folder
+def serve(model:I.InferModel|str|Callable, # the model, an artifact folder, or a function that loads it (called in each process)
           *, host:str='127.0.0.1', # interface to listen on (0.0.0.0: every one)
           port:int=8000, # TCP port
           cfg:ServeConfig=ServeConfig(), # limits, pool, deadlines, token
           log_level:str='info', # uvicorn's log level
           access_log:bool=True, # a JSON line per request on stderr
-         ):
-    "Serve the app with uvicorn until interrupted or sent SIGTERM; BLAS and the interpreter use one thread per request."
+          processes:int=1, # server processes sharing the port, each with the model loaded once (`serve_processes`)
+         ) -> int:
+    "Serve the app with uvicorn until interrupted or sent SIGTERM (0: a clean stop); BLAS and the interpreter use one thread per request."
     import uvicorn
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)  # parallelism comes from the request pool: one thread each
@@ -453,6 +533,15 @@ def serve(model:I.InferModel|str, # the model, or an artifact folder
         _access_log.addHandler(h); _access_log.setLevel(logging.INFO); _access_log.propagate = False
     if '*' not in cfg.allowed_hosts and host not in ('0.0.0.0', '::', ''):  # the address it listens on names it too
         cfg = replace(cfg, allowed_hosts=tuple(dict.fromkeys((*cfg.allowed_hosts, host.strip('[]')))))
-    app = create_app(model, cfg)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=header_deadline_protocol(cfg.header_timeout_s),
-                limit_concurrency=cfg.max_connections, timeout_graceful_shutdown=cfg.grace_s)
+    def config(app, c=cfg): return uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, limit_concurrency=c.max_connections,
+                                                  http=header_deadline_protocol(c.header_timeout_s, c.http), timeout_graceful_shutdown=c.grace_s)
+    if isinstance(model, I.InferModel): load = lambda: model if processes <= 1 else forked_model(model)
+    elif callable(model): load = model
+    else: load = lambda: I.load_model(model)
+    if processes > 1:
+        one = share(cfg, processes)
+        return serve_processes(lambda i, sock: uvicorn.Server(config(create_app(load(), one, process=i), one)).run(sockets=[sock]),
+                               config(None).bind_socket(), processes, cfg.grace_s)
+    try: uvicorn.Server(config(create_app(load(), cfg))).run()
+    except KeyboardInterrupt: pass  # (uvicorn raises Ctrl-C again once it has stopped)
+    return 0
