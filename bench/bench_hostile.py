@@ -71,6 +71,7 @@ def cli(*args, timeout:float=90, env:dict|None=None, mem_gb:float|None=None, sig
     `signals`: [(when, signal)], `when` seconds after the previous one (or the start), or a callable that says when; their times go to `marks`."""
     def limit():
         os.setsid()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as at a terminal: a sweep started in the background hands its children SIGINT ignored
         if mem_gb: resource.setrlimit(resource.RLIMIT_AS, (int(mem_gb * 2**30),) * 2)
     t0 = time.monotonic()
     p = subprocess.Popen([sys.executable, '-m', 'langclass.cli', *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
