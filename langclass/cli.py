@@ -586,13 +586,13 @@ def cmd_serve(args) -> int:
     if not 0 < args.port < 65536: raise CLIError(f"--port {args.port}: not a TCP port", 2)
     if not (args.max_mb > 0 and args.max_seconds > 0 and args.timeout > 0):
         raise CLIError("--max-mb, --max-seconds and --timeout must be > 0", 2)
+    if args.processes < 1: raise CLIError(f"--processes {args.processes}: at least 1", 2)
     store = None if args.zero_shot else open_cli_store(args.store, args.endpoint_url, must_exist=not Path(args.model).expanduser().is_dir())
     m = load_infer_model(store, args.model, args)
     cfg = serve.ServeConfig(max_mb=args.max_mb, max_seconds=args.max_seconds, timeout_s=args.timeout, workers=args.workers or 0, long_s=args.long_s, long_workers=max(1, args.long_workers), token=args.token,
                             allowed_hosts=tuple(args.allowed_host or ()) or serve.ServeConfig.allowed_hosts, docs=args.docs, vad=not args.level_gate, http=args.http)
     print(f"langclass: serving model {m.name!r} ({', '.join(m.langs)}) on http://{args.host}:{args.port}/ "
           f"(API: /v1/predict, OpenAPI: /openapi.json{', /docs' if args.docs else ''}{'; every route but /healthz needs the bearer token' if cfg.bearer else ''}; Ctrl-C stops)", flush=True)
-    if args.processes < 1: raise CLIError(f"--processes {args.processes}: at least 1", 2)
     return serve.serve(m, host=args.host, port=args.port, cfg=cfg, log_level='warning' if args.quiet else 'info', access_log=not args.quiet,
                        processes=args.processes)
 

@@ -494,7 +494,8 @@ def serve_processes(run:Callable, # run(i, sock): serve on the listening `sock` 
         while kids:
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
-                if st['stop'] is not None and not st['killed'] and time.monotonic() - st['stop'] > grace_s + 5: st['killed'] = True; kill(signal.SIGKILL)
+                if st['stop'] is not None and not st['killed'] and time.monotonic() - st['stop'] > grace_s + 5:
+                    st['killed'], st['code'] = True, 1; kill(signal.SIGKILL)  # past its grace: not a clean stop
                 time.sleep(0.05); continue
             i, t0 = kids.pop(pid)
             rc = os.waitstatus_to_exitcode(status)
@@ -540,8 +541,11 @@ def serve(model:I.InferModel|str|Callable, # the model, an artifact folder, or a
     else: load = lambda: I.load_model(model)
     if processes > 1:
         one = share(cfg, processes)
-        return serve_processes(lambda i, sock: uvicorn.Server(config(create_app(load(), one, process=i), one)).run(sockets=[sock]),
-                               config(None).bind_socket(), processes, cfg.grace_s)
-    try: uvicorn.Server(config(create_app(load(), cfg))).run()
+        def run(i, sock):
+            srv = uvicorn.Server(config(create_app(load(), one, process=i), one)); srv.run(sockets=[sock])
+            if not srv.started: raise RuntimeError(f"server process {i} did not start")
+        return serve_processes(run, config(None).bind_socket(), processes, cfg.grace_s)
+    srv = uvicorn.Server(config(create_app(load(), cfg)))
+    try: srv.run()
     except KeyboardInterrupt: pass  # (uvicorn raises Ctrl-C again once it has stopped)
-    return 0
+    return 0 if srv.started else 3  # 3: it never started (as `uvicorn.run` exits)
