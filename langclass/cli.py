@@ -862,12 +862,9 @@ def _config_group(p, cls, title):
     else: p.add_argument_group(title, f"the fields of {title.split('(')[1][:-1]} (shown by `{p.prog} --help`)")
 
 def _model_config_class():
-    "`langclass.model.ModelConfig` (imports TensorFlow), or None where TensorFlow is not installed (predict and serve need none)."
-    try:
-        with filter_stderr(TF_CHATTER): return importlib.import_module('langclass.model').ModelConfig
-    except ModuleNotFoundError as e:
-        if e.name in ('tensorflow', 'keras'): return None
-        raise
+    "`ModelConfig` (from `langclass.artifact`: no TensorFlow, so `train --help` starts at once)."
+    from langclass.artifact import ModelConfig
+    return ModelConfig
 
 # %% ../nbs/14_cli.ipynb #0b279e4d
 def main(argv:list[str]|None=None) -> int:

@@ -14,22 +14,22 @@ from typing import Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 from fastcore.meta import delegates
-from .core import Clip, Config, TF_CHATTER, filter_stderr, lang_code, usable_clips as _usable
+from .core import Clip, TF_CHATTER, filter_stderr, lang_code, usable_clips as _usable
 from .store import Store, open_store, read_store_catalog
 from .split import SPLITS, speaker_group, split_clips, summarize_splits
 from .evaluation import Comparison, DurationReport, Evaluation, plot_confusion, png_bytes
 from . import features as F
 from .features import FeatureConfig
 from .encoders import EncoderConfig, get_encoder
-from .artifact import EXPORT_FILE, Runner, artifact_location, list_models, model_file, read_config, reexport_hint, save_artifact  # noqa: F401 (list_models: for callers of this module)
+from .artifact import EXPORT_FILE, ModelConfig, Runner, artifact_location, list_models, model_file, read_config, reexport_hint, save_artifact  # noqa: F401 (list_models: for callers of this module)
 from . import metrics as lidm  # C_avg, EER, DET, calibration, open set, bootstrap (NumPy only)
 from . import infer as I  # the TensorFlow-free predict (which imports nothing of this module)
 
 # %% auto #0
-__all__ = ['ModelConfig', 'StatsPooling', 'GradientReversal', 'build_model', 'LangModel', 'estimated_windows', 'clip_weights',
-           'class_weights', 'plot_history', 'stderr_tty', 'augmenter', 'train', 'jsonable', 'evaluate', 'calibrate',
-           'evaluate_audio', 'compare', 'evaluate_durations', 'export_litert', 'save_model', 'export_model',
-           'check_feature_config', 'load_model', 'infer_model', 'predict']
+__all__ = ['StatsPooling', 'GradientReversal', 'build_model', 'LangModel', 'estimated_windows', 'clip_weights', 'class_weights',
+           'plot_history', 'stderr_tty', 'augmenter', 'train', 'jsonable', 'evaluate', 'calibrate', 'evaluate_audio',
+           'compare', 'evaluate_durations', 'export_litert', 'save_model', 'export_model', 'check_feature_config',
+           'load_model', 'infer_model', 'predict']
 
 # %% ../nbs/09_model.ipynb #39b4aadd
 with filter_stderr(TF_CHATTER):  # TensorFlow's start-up lines (langclass.core)
@@ -38,41 +38,6 @@ with filter_stderr(TF_CHATTER):  # TensorFlow's start-up lines (langclass.core)
     tf.config.list_physical_devices('GPU')  # CUDA's probe now, while captured (else its cuInit error comes at first use)
 tf.get_logger().setLevel('WARNING')  # no `INFO:tensorflow:Assets written to ...` when a model is exported
 from keras import layers
-
-# %% ../nbs/09_model.ipynb #4234eaee
-@dataclass(frozen=True)
-class ModelConfig(Config):
-    "Architecture and training settings of the CNN (frozen, hashable; saved with the model)."
-    filters: tuple = (16, 32, 64, 128)  # filters of each conv block (one block per entry)
-    kernel_size: int = 3  # square kernel of every conv layer
-    stem_stride: int = 2  # stride of the first conv (2: a quarter of the compute, 20 ms time resolution)
-    pool: int = 2  # max-pooling size after each block
-    dropout: float = 0.25  # dropout after each block and before the output layer
-    bn_momentum: float = 0.9  # batch-norm moving-average momentum (Keras' 0.99 is too slow for small sets)
-    l2: float = 1e-4  # L2 weight penalty on conv and dense kernels
-    dense: int = 64  # units of the dense layer after global pooling (0: none)
-    global_pool: str = 'avg'  # 'avg' | 'max' over time and frequency, or 'stats': mean and std over time (x-vector style)
-    label_smoothing: float = 0.05  # of the categorical cross-entropy
-    learning_rate: float = 2e-3  # Adam's initial learning rate
-    schedule: str = 'cosine'  # 'cosine': decay to 1 % over `epochs`; 'plateau': × `lr_factor` when validation loss stalls...
-    lr_factor: float = 0.5  # ('plateau') learning rate × this when validation loss stalls...
-    lr_patience: int = 3  # ...for this many epochs
-    epochs: int = 40  # at most
-    batch_size: int = 32  # windows per batch
-    patience: int = 6  # early stopping: epochs without validation improvement
-    balance: str = 'weights'  # window weights: 'weights' ∝ 1/windows per language; 'source': each source of a language alike too; 'none'
-    seed: int = 0  # seeds weights init, shuffling and dropout
-    mixed_precision: bool = False  # float16 compute when a GPU is present (ignored on CPU)
-    adversary: str = 'none'  # a domain-adversarial head (gradient reversal) that predicts the clip's 'source' or 'speaker'; 'none'
-    adv_weight: float = 0.3  # how strongly the adversary's reversed gradient pushes the shared layers
-
-    def __post_init__(self):
-        object.__setattr__(self, 'filters', tuple(int(f) for f in self.filters))
-        if self.global_pool not in ('avg', 'max', 'stats'): raise ValueError(f"global_pool must be 'avg', 'max' or 'stats', not {self.global_pool!r}")
-        if self.balance not in ('weights', 'source', 'none'): raise ValueError(f"balance must be 'weights', 'source' or 'none', not {self.balance!r}")
-        if self.adversary not in ('none', 'source', 'speaker'): raise ValueError(f"adversary must be 'none', 'source' or 'speaker', not {self.adversary!r}")
-        if self.schedule not in ('cosine', 'plateau'): raise ValueError(f"schedule must be 'cosine' or 'plateau', not {self.schedule!r}")
-        if not self.filters: raise ValueError("filters: at least one conv block")
 
 # %% ../nbs/09_model.ipynb #ff23e467
 @keras.saving.register_keras_serializable('langclass')
