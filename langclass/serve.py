@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_serve.ipynb #0db9c2da
 from __future__ import annotations
-import asyncio, base64, hmac, io, json, logging, math, os, re, signal, sys, threading, time, traceback
+import asyncio, base64, ctypes, gc, hmac, io, json, logging, math, os, re, signal, sys, threading, time, traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -26,9 +26,9 @@ from . import features as F
 from . import infer as I
 
 # %% auto #0
-__all__ = ['ServeConfig', 'APIError', 'error_response', 'check_threshold', 'display_data', 'decode_upload', 'header_seconds',
-           'Metrics', 'http_protocol_base', 'header_deadline_protocol', 'create_app', 'share', 'serve_processes',
-           'forked_model', 'serve']
+__all__ = ['ServeConfig', 'APIError', 'error_response', 'check_threshold', 'predict_params', 'display_data', 'decode_upload',
+           'header_seconds', 'Metrics', 'http_protocol_base', 'header_deadline_protocol', 'create_app', 'share',
+           'serve_processes', 'forked_model', 'steady_malloc', 'serve']
 
 # %% ../nbs/12_serve.ipynb #20db33ef
 @dataclass(frozen=True)
@@ -83,6 +83,23 @@ def check_threshold(v:float|None, # the request's `threshold` (None: not given)
     th = default if v is None else v
     if not (math.isfinite(th) and 0.0 <= th <= 1.0): raise APIError(422, 'bad_parameter', f"threshold={v}: a probability from 0 to 1 is needed", {'Connection': 'close'})
     return th
+
+# %% ../nbs/12_serve.ipynb #1941173d
+_BOOL = {**dict.fromkeys(('1', 'true', 't', 'yes', 'y', 'on'), True), **dict.fromkeys(('0', 'false', 'f', 'no', 'n', 'off'), False)}
+
+def predict_params(q, # the request's query: a mapping of strings
+                  ) -> tuple[float|None, bool]:
+    "`(threshold, display)` of a `/v1/predict` query, read as FastAPI would (at a tenth of its cost); `APIError` 422 `bad_parameter` when unreadable."
+    t, d = q.get('threshold'), q.get('display')
+    if t is not None:
+        try:
+            if '_' in t: raise ValueError(t)  # (Python reads 1_0 as 10; a query number does not)
+            t = float(t)
+        except ValueError: raise APIError(422, 'bad_parameter', "query.threshold: Input should be a valid number, unable to parse string as a number",
+                                          {'Connection': 'close'}) from None
+    if d is not None and d.strip().lower() not in _BOOL:
+        raise APIError(422, 'bad_parameter', "query.display: Input should be a valid boolean, unable to interpret input", {'Connection': 'close'})
+    return t, d is not None and _BOOL[d.strip().lower()]
 
 # %% ../nbs/12_serve.ipynb #f99bc75a
 def display_data(y:np.ndarray, # mono waveform at `cfg.sr`, as recorded
@@ -318,6 +335,12 @@ def _predict_bytes(m:I.InferModel, data:bytes, name:str, cfg:ServeConfig, thresh
     if display: out['display'] = display_data(y, m.feature_cfg, columns=cfg.display_columns)
     return out
 
+_INLINE_HEADER = 1_000_000  # uploads up to this many bytes have their header read on the event loop, bigger ones in a thread
+_PREDICT_QUERY = [  # the query of /v1/predict, as OpenAPI shows it (read by `predict_params`)
+    {'name': 'threshold', 'in': 'query', 'required': False, 'schema': {'anyOf': [{'type': 'number'}, {'type': 'null'}], 'title': 'Threshold'},
+     'description': "top probability below this is flagged low_confidence, from 0 to 1 (default: the server's)"},
+    {'name': 'display', 'in': 'query', 'required': False, 'schema': {'type': 'boolean', 'default': False, 'title': 'Display'},
+     'description': 'also return the waveform envelope and log-mel spectrogram (for the page)'}]
 _PREDICT_BODY = {'required': True, 'content': {
     'multipart/form-data': {'schema': {'type': 'object', 'properties': {'file': {'type': 'string', 'format': 'binary'}}, 'required': ['file']}},
     'audio/*': {'schema': {'type': 'string', 'format': 'binary'}},
@@ -348,6 +371,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
             try: await asyncio.wrap_future(pool.submit(I.predict, m, F.synth_signal(2.0, m.feature_cfg.sr)))
             except Exception as e: state['warmup'] = f"warm-up prediction failed: {type(e).__name__}: {e}"
             else: state['ready'] = True
+            gc.collect(); gc.freeze()  # what is loaded stays: the collector stops walking it (it took a tenth of the CPU under load)
         task = asyncio.create_task(warm())
         try: yield
         finally:  # uvicorn has let the requests in progress finish (up to cfg.grace_s)
@@ -357,7 +381,8 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
 
     app = FastAPI(title='langclass', version=__version__, lifespan=lifespan, docs_url='/docs' if cfg.docs else None,
                   redoc_url='/redoc' if cfg.docs else None,
-                  description=f"Names the language spoken in an audio clip. Model `{m.name}`: {', '.join(m.langs)}.")
+                  description=f"Names the language spoken in an audio clip. Model `{m.name}`: {', '.join(m.langs)}.",
+                  telemetry={'tracing': False, 'metrics': False, 'logs': False})  # (OpenTelemetry's check cost each request; /metrics is ours)
     app.add_middleware(_Gate, token=token, metrics=metrics, hosts=cfg.allowed_hosts)
 
     @app.exception_handler(APIError)
@@ -407,13 +432,11 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         return {'model': m.name, 'languages': [{'code': l, 'name': LANGUAGES[l].name if l in LANGUAGES else l} for l in m.langs],
                 'max_mb': cfg.max_mb, 'max_seconds': cfg.max_seconds, 'feature_config': m.feature_cfg.to_dict()}
 
-    @app.post('/v1/predict', summary='Name the language of an audio clip', openapi_extra={'requestBody': _PREDICT_BODY}, responses=_ERRORS)
-    async def predict(request:Request,
-                      threshold:float|None=None, # top probability below this is flagged low_confidence, from 0 to 1 (default: the server's)
-                      display:bool=False, # also return the waveform envelope and log-mel spectrogram (for the page)
-                     ):
+    @app.post('/v1/predict', summary='Name the language of an audio clip', openapi_extra={'requestBody': _PREDICT_BODY, 'parameters': _PREDICT_QUERY}, responses=_ERRORS)
+    async def predict(request:Request):  # the query is read by `predict_params`
         """Multipart (field `file`) or raw body: MP3, WAV, FLAC or OGG. Returns the languages sorted by probability,
         the low-confidence, open-set (`unknown`) and no-speech flags, the duration and a per-window timeline."""
+        threshold, display = predict_params(request.query_params)
         th = check_threshold(threshold, cfg.threshold)
         held = [0]
         def hold(n):  # every request's body counts against one budget until its answer
@@ -427,7 +450,8 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
                 raise APIError(408, 'body_timeout', f"upload not received within the limit of {cfg.body_timeout_s:g} s", _CLOSE) from None
             except ClientDisconnect: raise APIError(400, 'disconnected', "the client went away before the end of its upload", _CLOSE) from None
             finally: state['uploading'] -= 1
-            secs = await asyncio.to_thread(header_seconds, data) if long_pool else 0.
+            secs = (0. if not long_pool else header_seconds(data) if len(data) <= _INLINE_HEADER  # (a tenth of a millisecond: no thread hop)
+                    else await asyncio.to_thread(header_seconds, data))
             long = secs is None or secs > cfg.long_s  # (None: the header gives no length)
             with lock:  # counted in its lane as it is counted in
                 if state['inflight'] >= cfg.n_workers + cfg.queue:
@@ -515,6 +539,16 @@ def forked_model(m:I.InferModel) -> I.InferModel:
     from langclass import encoders as E
     with E._ENC_LOCK: E._ENCODERS.clear()  # the parent's, whose threads are gone
     return replace(m, encoder=E.get_encoder(m.encoder.cfg))
+
+# %% ../nbs/12_serve.ipynb #fec6fb61
+def steady_malloc(mmap_mb:int=64, # allocations up to this size come from the heap, not from fresh pages of the kernel
+                  keep_mb:int=128, # free memory the heap keeps rather than hands back to the kernel
+                 ) -> bool:
+    "Let glibc keep and reuse the memory of big arrays (`mallopt`): each request's buffers no longer fault in fresh pages. False without glibc."
+    try: mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError): return False
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+    return all(mallopt(k, v << 20) == 1 for k, v in ((M_MMAP_THRESHOLD, mmap_mb), (M_TRIM_THRESHOLD, keep_mb), (M_TOP_PAD, 16)))
 
 # %% ../nbs/12_serve.ipynb #91c4214c
 def serve(model:I.InferModel|str|Callable, # the model, an artifact folder, or a function that loads it (called in each process)
