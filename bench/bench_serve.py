@@ -1,10 +1,10 @@
 #!/usr/bin/env python
 """Load benchmark of `langclass serve`: N requests of 10 s MP3 clips at concurrency C against a real server.
 
-    python bench/bench_serve.py [--requests 500] [--concurrency 16] [--model STORE/models/NAME] [--workers 0] [--serve-args '--http h11']
+    python bench/bench_serve.py [--requests 500] [--concurrency 16] [--clips synth|speech] [--model STORE/models/NAME] [--workers 0] [--serve-args '--processes 2']
 
 The server runs in its own process (`langclass serve`, uvicorn, the model's LiteRT export, a pool of
-`--workers` threads; 0: the cores) on 127.0.0.1; the client is this process: C threads, each with its own
+`--workers` threads; 0: the server's default) on 127.0.0.1; the client is this process: C threads, each with its own
 keep-alive connection, posting the raw MP3 (`Content-Type: audio/mpeg`). Without `--model`, an untrained
 CNN with the default FeatureConfig and ModelConfig (six outputs) is saved into a temporary store: the
 cost per request does not depend on the weights. Prints p50/p95/p99 latency, throughput, errors, the
@@ -82,7 +82,7 @@ def main():
     ap.add_argument('--requests', type=int, default=500)
     ap.add_argument('--concurrency', type=int, default=16)
     ap.add_argument('--model', help='an artifact folder STORE/models/NAME (default: an untrained default-config CNN)')
-    ap.add_argument('--workers', type=int, default=0, help="the server's pool threads (0: the cores)")
+    ap.add_argument('--workers', type=int, default=0, help="the server's pool threads (0: its default, the cores shared among the processes)")
     ap.add_argument('--warmup', type=int, default=20)
     ap.add_argument('--clips', default='synth', choices=('synth', 'speech'),
                     help="synth: eight synthetic speech-like signals (one judged no speech: the whole clip is read by the VAD); speech: eight of espeak-ng speech")
@@ -95,7 +95,7 @@ def main():
     port = free_port()
     t0 = time.time()
     srv = subprocess.Popen([sys.executable, '-m', 'langclass.cli', 'serve', '--model', str(model), '--port', str(port), '-q',
-                            '--workers', str(a.workers) if a.workers else str(os.cpu_count() or 1), *shlex.split(a.serve_args)],
+                            *(['--workers', str(a.workers)] if a.workers else []), *shlex.split(a.serve_args)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_port('127.0.0.1', port, timeout=120, proc=srv)
@@ -145,7 +145,7 @@ def main():
         sm = {k: float(np.mean([s.get(k, 0) for s in server_ms])) for k in ('decode', 'speech', 'features', 'model')} if server_ms else {}
         no_speech = sum(s['no_speech'] for s in server_ms)
         print(f"langclass serve: {a.requests} requests of 10 s MP3 clips ({a.clips}, {len(data[0]):,} bytes), concurrency {a.concurrency}, "
-              f"server pool {a.workers or os.cpu_count()} threads, {os.cpu_count()} cores shared with the client; model {model}")
+              f"server pool {a.workers or 'the default'} threads, {os.cpu_count()} cores shared with the client; server args {a.serve_args!r}; model {model}")
         print("| measure | value |\n|---|---:|")
         rows = [('throughput, clips/s', f"{len(lat)/wall:.1f}"), ('latency p50, ms', f"{np.percentile(L, 50):.1f}"),
                 ('latency p95, ms', f"{np.percentile(L, 95):.1f}"), ('latency p99, ms', f"{np.percentile(L, 99):.1f}"),

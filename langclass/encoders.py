@@ -14,8 +14,8 @@ from .sources import MIN_SPEECH, SILENCE_DB, active_seconds
 
 # %% auto #0
 __all__ = ['ENCODERS', 'VAD_FRAMES', 'VAD_STEPS', 'PackagedWeights', 'encoder_info', 'WeightsError', 'file_sha256',
-           'join_weights', 'find_weights', 'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'window_spans',
-           'whisper_token', 'restrict', 'speech_segments', 'speech_only', 'speech_seconds']
+           'join_weights', 'find_weights', 'EncoderConfig', 'whisper_logmel', 'Encoder', 'get_encoder', 'drop_encoders',
+           'window_spans', 'whisper_token', 'restrict', 'speech_segments', 'speech_only', 'speech_seconds']
 
 # %% ../nbs/08a_encoders.ipynb #b5a54840
 @dataclass(frozen=True)
@@ -285,6 +285,10 @@ def get_encoder(cfg:EncoderConfig, # the encoder and its weights' hash
     with _ENC_LOCK:
         if key not in _ENCODERS: _ENCODERS[key] = Encoder(cfg.clean, threads=threads)
         return _ENCODERS[key]
+
+def drop_encoders():
+    "Forget the process's loaded encoders, so that `get_encoder` loads anew: in a forked process (CTranslate2's threads stay in the parent)."
+    with _ENC_LOCK: _ENCODERS.clear()
 
 # %% ../nbs/08a_encoders.ipynb #90fc9a94
 def window_spans(n:int, # samples of the clip

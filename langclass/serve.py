@@ -360,7 +360,8 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/openapi.json`."
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
     token = cfg.bearer
-    pool = ThreadPoolExecutor(cfg.n_workers, thread_name_prefix='langclass-predict')
+    n_workers = cfg.n_workers  # (os.cpu_count() reads a file each time)
+    pool = ThreadPoolExecutor(n_workers, thread_name_prefix='langclass-predict')
     long_pool = ThreadPoolExecutor(max(1, cfg.long_workers), thread_name_prefix='langclass-long') if math.isfinite(cfg.long_s) else None
     state = {'inflight': 0, 'long': 0, 'uploading': 0, 'buffered': 0, 'served': 0, 'errors': 0, 'started': time.time(), 'ready': False, 'warmup': None}
     lock, metrics = threading.Lock(), Metrics()
@@ -403,7 +404,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     @app.get('/healthz', summary='Liveness and load (no token needed)')
     async def healthz():
         return {'status': 'ok', 'model': m.name, 'langs': list(m.langs), 'ready': state['ready'], 'inflight': state['inflight'],
-                'uploading': state['uploading'], 'served': state['served'], 'errors': state['errors'], 'workers': cfg.n_workers,
+                'uploading': state['uploading'], 'served': state['served'], 'errors': state['errors'], 'workers': n_workers,
                 'long_workers': cfg.long_workers if long_pool else 0, **({'process': process, 'pid': os.getpid()} if process is not None else {}),
                 'uptime_s': round(time.time() - state['started'], 1)}
 
@@ -417,12 +418,12 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     @app.get('/metrics', summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics_text():
         g = {'langclass_inflight_requests': ('Received requests in the pool: running or waiting for a worker.', state['inflight']),
-             'langclass_queue_depth': ('Received requests waiting for a worker.', max(0, state['inflight'] - state['long'] - cfg.n_workers)
+             'langclass_queue_depth': ('Received requests waiting for a worker.', max(0, state['inflight'] - state['long'] - n_workers)
                                        + max(0, state['long'] - cfg.long_workers)),
              'langclass_long_requests': ('Requests in the lane for long audio: running or waiting.', state['long']),
              'langclass_uploads_in_progress': ('Requests whose body is still arriving.', state['uploading']),
              'langclass_body_bytes_held': ('Bytes of request bodies held in memory, all requests together.', state['buffered']),
-             'langclass_workers': ('Threads that decode and predict.', cfg.n_workers),
+             'langclass_workers': ('Threads that decode and predict.', n_workers),
              'langclass_ready': ('1 once the model has made a first prediction.', int(state['ready'])),
              'langclass_uptime_seconds': ('Seconds since the app was built.', round(time.time() - state['started'], 1))}
         return PlainTextResponse(metrics.text(g, info), media_type='text/plain; version=0.0.4; charset=utf-8')
@@ -454,7 +455,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
                     else await asyncio.to_thread(header_seconds, data))
             long = secs is None or secs > cfg.long_s  # (None: the header gives no length)
             with lock:  # counted in its lane as it is counted in
-                if state['inflight'] >= cfg.n_workers + cfg.queue:
+                if state['inflight'] >= n_workers + cfg.queue:
                     raise APIError(503, 'busy', f"the server is busy ({state['inflight']} in progress): retry shortly", {'Retry-After': '1'})
                 state['inflight'] += 1; state['long'] += long
             def release(_):
@@ -537,7 +538,7 @@ def forked_model(m:I.InferModel) -> I.InferModel:
     "`m` in a forked process: the LiteRT runner as it is, the encoder loaded anew (CTranslate2's worker threads do not survive a fork)."
     if m.encoder is None: return m
     from langclass import encoders as E
-    with E._ENC_LOCK: E._ENCODERS.clear()  # the parent's, whose threads are gone
+    E.drop_encoders()  # the parent's, whose threads are gone
     return replace(m, encoder=E.get_encoder(m.encoder.cfg))
 
 # %% ../nbs/12_serve.ipynb #fec6fb61
@@ -563,6 +564,7 @@ def serve(model:I.InferModel|str|Callable, # the model, an artifact folder, or a
     import uvicorn
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)  # parallelism comes from the request pool: one thread each
+    steady_malloc()  # each request's arrays reuse the heap's memory (forked processes inherit it)
     if access_log and not _access_log.handlers:
         h = logging.StreamHandler(); h.setFormatter(logging.Formatter('%(message)s'))
         _access_log.addHandler(h); _access_log.setLevel(logging.INFO); _access_log.propagate = False
