@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Load and soak test of `langclass serve` on 127.0.0.1, bounded in time and count (issue 28).
 
-    python bench/bench_soak.py [--model DIR ...] [--levels 1,16,64] [--requests 200] [--soak-minutes 10] [--soak-concurrency 16]
+    python bench/bench_soak.py [--model DIR ...] [--levels 1,16,64] [--requests 200] [--soak-minutes 10] [--soak-concurrency 16] [--serve-args '--processes 2']
 
 For each model (artifact folders; default: an untrained default-config CNN, as bench_serve.py makes): a server in
 its own process (`langclass serve -q`), then `--requests` requests at each concurrency of `--levels`, with mixed clip
@@ -17,7 +17,7 @@ Soak 10 min at 16: 48,684 requests, 77.0 valid/s, p50/p95/p99 191/296/352 ms, 0 
 uploads all 4xx, 12.0 ms CPU per request, RSS 137.3 -> 138.2 MB (+0.66 %). Encoder head (tiny-enc, mixed 2-30 s clips,
 100 per level): 3.3 / 4.2 / 5.8 valid clips/s, 160-197 ms CPU per request, RSS 486-511 MB, 0 errors.
 """
-import argparse, http.client, io, json, os, random, subprocess, sys, tempfile, threading, time
+import argparse, http.client, shlex, io, json, os, random, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_serve import rss_mb, cpu_s, make_model
@@ -32,9 +32,9 @@ def payloads():
     bad = [('not audio', b'<html>not audio</html>' * 20), ('cut MP3', good[2][1][:400]), ('empty', b'')]
     return good, bad
 
-def start(model:str, port:int):
+def start(model:str, port:int, args:str=''):
     env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
-    p = subprocess.Popen([sys.executable, '-m', 'langclass.cli', 'serve', '--model', model, '--port', str(port), '-q'],
+    p = subprocess.Popen([sys.executable, '-m', 'langclass.cli', 'serve', '--model', model, '--port', str(port), '-q', *shlex.split(args)],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     t = time.time()
     while time.time() - t < 180:
@@ -80,12 +80,13 @@ if __name__ == '__main__':
     ap.add_argument('--model', action='append', help="artifact folder(s) (default: an untrained default-config CNN)")
     ap.add_argument('--levels', default='1,16,64'); ap.add_argument('--requests', type=int, default=200)
     ap.add_argument('--soak-minutes', type=float, default=10); ap.add_argument('--soak-concurrency', type=int, default=16)
+    ap.add_argument('--serve-args', default='', help="more arguments of `langclass serve`, e.g. '--processes 2'")
     a = ap.parse_args()
     from langclass.testing import free_port
     models = a.model or [str(make_model(Path(tempfile.mkdtemp())/'store'))]
     good, bad = payloads(); report = {}
     for k, model in enumerate(models):
-        port = free_port(); p = start(model, port)
+        port = free_port(); p = start(model, port, a.serve_args)
         try:
             load(port, 20, 4, good, [], seed=99)  # warm-up
             rows = {}

@@ -542,8 +542,8 @@ def forked_model(m:I.InferModel) -> I.InferModel:
     return replace(m, encoder=E.get_encoder(m.encoder.cfg))
 
 # %% ../nbs/12_serve.ipynb #fec6fb61
-def steady_malloc(mmap_mb:int=64, # allocations up to this size come from the heap, not from fresh pages of the kernel
-                  keep_mb:int=128, # free memory the heap keeps rather than hands back to the kernel
+def steady_malloc(mmap_mb:int=8, # allocations up to this size come from the heap, not from fresh pages of the kernel
+                  keep_mb:int=32, # free memory the heap keeps rather than hands back to the kernel (bounds what it holds on to)
                  ) -> bool:
     "Let glibc keep and reuse the memory of big arrays (`mallopt`): each request's buffers no longer fault in fresh pages. False without glibc."
     try: mallopt = ctypes.CDLL(None).mallopt
