@@ -372,7 +372,6 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
             try: await asyncio.wrap_future(pool.submit(I.predict, m, F.synth_signal(2.0, m.feature_cfg.sr)))
             except Exception as e: state['warmup'] = f"warm-up prediction failed: {type(e).__name__}: {e}"
             else: state['ready'] = True
-            gc.collect(); gc.freeze()  # what is loaded stays: the collector stops walking it (it took a tenth of the CPU under load)
         task = asyncio.create_task(warm())
         try: yield
         finally:  # uvicorn has let the requests in progress finish (up to cfg.grace_s)
@@ -572,16 +571,18 @@ def serve(model:I.InferModel|str|Callable, # the model, an artifact folder, or a
         cfg = replace(cfg, allowed_hosts=tuple(dict.fromkeys((*cfg.allowed_hosts, host.strip('[]')))))
     def config(app, c=cfg): return uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, limit_concurrency=c.max_connections,
                                                   http=header_deadline_protocol(c.header_timeout_s, c.http), timeout_graceful_shutdown=c.grace_s)
+    def built(*args, **kw):  # the app; then what is loaded is kept out of the collector's walks (they took a tenth of the CPU under load)
+        app = create_app(*args, **kw); gc.collect(); gc.freeze(); return app
     if isinstance(model, I.InferModel): load = lambda: model if processes <= 1 else forked_model(model)
     elif callable(model): load = model
     else: load = lambda: I.load_model(model)
     if processes > 1:
         one = share(cfg, processes)
         def run(i, sock):
-            srv = uvicorn.Server(config(create_app(load(), one, process=i), one)); srv.run(sockets=[sock])
+            srv = uvicorn.Server(config(built(load(), one, process=i), one)); srv.run(sockets=[sock])
             if not srv.started: raise RuntimeError(f"server process {i} did not start")
         return serve_processes(run, config(None).bind_socket(), processes, cfg.grace_s)
-    srv = uvicorn.Server(config(create_app(load(), cfg)))
+    srv = uvicorn.Server(config(built(load(), cfg)))
     try: srv.run()
     except KeyboardInterrupt: pass  # (uvicorn raises Ctrl-C again once it has stopped)
     return 0 if srv.started else 3  # 3: it never started (as `uvicorn.run` exits)
