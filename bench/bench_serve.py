@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Load benchmark of `langclass serve`: N requests of 10 s MP3 clips at concurrency C against a real server.
 
-    python bench/bench_serve.py [--requests 500] [--concurrency 16] [--clips synth|speech] [--model STORE/models/NAME] [--workers 0] [--serve-args '--processes 2']
+    python bench/bench_serve.py [--requests 500] [--concurrency 16] [--clips synth|speech] [--model STORE/models/NAME] [--workers 0] [--serve-args '--processes 2 --batch 4']
 
 The server runs in its own process (`langclass serve`, uvicorn, the model's LiteRT export, a pool of
 `--workers` threads; 0: the server's default) on 127.0.0.1; the client is this process: C threads, each with its own
@@ -144,6 +144,11 @@ def main():
         L = np.array(lat) * 1000
         sm = {k: float(np.mean([s.get(k, 0) for s in server_ms])) for k in ('decode', 'speech', 'features', 'model')} if server_ms else {}
         no_speech = sum(s['no_speech'] for s in server_ms)
+        def gauge(name):  # of the process that answers (with --processes, one of them)
+            conn = http.client.HTTPConnection('127.0.0.1', port, timeout=30); conn.request('GET', '/metrics')
+            text = conn.getresponse().read().decode(); conn.close()
+            return next((float(l.split()[-1]) for l in text.splitlines() if l.startswith(name + ' ')), None)
+        calls, inputs = gauge('langclass_batch_calls_total'), gauge('langclass_batch_inputs_total')
         print(f"langclass serve: {a.requests} requests of 10 s MP3 clips ({a.clips}, {len(data[0]):,} bytes), concurrency {a.concurrency}, "
               f"server pool {a.workers or 'the default'} threads, {os.cpu_count()} cores shared with the client; server args {a.serve_args!r}; model {model}")
         print("| measure | value |\n|---|---:|")
@@ -151,6 +156,7 @@ def main():
                 ('latency p95, ms', f"{np.percentile(L, 95):.1f}"), ('latency p99, ms', f"{np.percentile(L, 99):.1f}"),
                 ('latency max, ms', f"{L.max():.1f}"), ('errors', f"{len(errors)} (status counts {codes})"),
                 ('answered no speech', f"{no_speech} of {len(server_ms)}"),
+                ('model calls / inputs, mean batch (one process, with --batch)', f"{calls:.0f} / {inputs:.0f}, {inputs / max(calls, 1):.2f}" if calls else 'no batching'),
                 ('server per clip (mean): decode / speech check / features / model, ms', ' / '.join(f"{sm.get(k, float('nan')):.2f}" for k in ('decode', 'speech', 'features', 'model'))),
                 ('server RSS after start / warm-up / the run, MB', f"{rss0:.0f} / {rss1:.0f} / {rss2:.0f}"),
                 ('server start to listening, s', f"{started:.1f}"),

@@ -265,12 +265,16 @@ def _encode(self, y:np.ndarray) -> np.ndarray:
         x = whisper_logmel(y[i:i + _CHUNK], self.n_mels)
         n = (x.shape[1] + 1) // 2  # positions that hold audio
         if self.cfg.input == 'padded': x = np.pad(x, ((0, 0), (0, 3000 - x.shape[1])))
-        H = np.asarray(self.model.encode(self._sv.from_array(np.ascontiguousarray(x[None])), to_cpu=True))[0]
-        out.append(H[:n])
+        out.append(self.run_encode(x[None])[0, :n])
     return np.concatenate(out)
 
+def _run_encode(self, x:np.ndarray, # log-mel inputs `[batch, n_mels, frames]`
+               ) -> np.ndarray:
+    "CTranslate2's encoder outputs `[batch, positions, width]` of `x`: every encoder call goes through here (`serve.batched_model` batches it)."
+    return np.asarray(self.model.encode(self._sv.from_array(np.ascontiguousarray(x, np.float32)), to_cpu=True))
+
 Encoder.sr = 16000
-Encoder.prep, Encoder.encode = _prep, _encode
+Encoder.prep, Encoder.encode, Encoder.run_encode = _prep, _encode, _run_encode
 Encoder.embed = lambda self, y: _pool(self.encode(self.prep(y)), self.cfg.pooling)
 Encoder.embed.__doc__ = "The pooled embedding `[cfg.dim]` of mono 16 kHz audio `y`."
 
@@ -325,11 +329,17 @@ def _language_probs(self, y:np.ndarray, # mono 16 kHz audio
         seg = y[i:i + _CHUNK]
         x = whisper_logmel(seg, self.n_mels)
         x = np.pad(x, ((0, 0), (0, 3000 - x.shape[1])))
-        for t, p in self.model.detect_language(self._sv.from_array(np.ascontiguousarray(x[None])))[0]:
+        for t, p in self.run_detect(x[None])[0]:
             k = t.strip('<|>'); tot[k] = tot.get(k, 0.0) + p * max(len(seg), 1)
         w += max(len(seg), 1)
     return {k: float(v / w) for k, v in tot.items()}
 Encoder.language_probs = _language_probs
+
+def _run_detect(self, x:np.ndarray, # log-mel inputs padded to 30 s `[batch, n_mels, 3000]`
+               ) -> list:
+    "CTranslate2's language detection of `x`: `[(token, probability), ...]` per input (`serve.batched_model` batches it)."
+    return self.model.detect_language(self._sv.from_array(np.ascontiguousarray(x, np.float32)))
+Encoder.run_detect = _run_detect
 
 def _detect(self, y:np.ndarray, # mono 16 kHz audio
             langs:list|tuple, # the languages to choose from (registry codes)

@@ -4,8 +4,8 @@
 
 # %% ../nbs/12_serve.ipynb #0db9c2da
 from __future__ import annotations
-import asyncio, base64, ctypes, gc, hmac, io, json, logging, math, os, re, signal, sys, threading, time, traceback
-from collections import Counter
+import asyncio, base64, copy, ctypes, gc, hmac, io, json, logging, math, os, re, signal, sys, threading, time, traceback
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -27,8 +27,9 @@ from . import infer as I
 
 # %% auto #0
 __all__ = ['ServeConfig', 'APIError', 'error_response', 'check_threshold', 'predict_params', 'display_data', 'decode_upload',
-           'header_seconds', 'Metrics', 'http_protocol_base', 'header_deadline_protocol', 'create_app', 'share',
-           'serve_processes', 'forked_model', 'steady_malloc', 'serve']
+           'header_seconds', 'Metrics', 'http_protocol_base', 'header_deadline_protocol', 'MicroBatcher',
+           'batched_model', 'batchers', 'create_app', 'share', 'serve_processes', 'forked_model', 'steady_malloc',
+           'serve']
 
 # %% ../nbs/12_serve.ipynb #20db33ef
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class ServeConfig:
     timeout_s: float = 30.0  # a request's time from its body's last byte to its answer, seconds (504 above)
     body_timeout_s: float = 30.0  # an upload's time from its headers to its last byte, seconds (408 above)
     header_timeout_s: float = 10.0  # a connection's time to send a request's headers, from opening or from the previous answer, seconds (closed above)
-    workers: int = 0  # threads that decode and predict (0: the cores)
+    workers: int = 0  # threads that decode and predict (0: the cores, or `batch` if more)
+    batch: int = 1  # concurrent requests' model calls gathered into one, up to this many clips (1: none; `batched_model`)
+    batch_wait_ms: float = 0.0  # how long the first clip of a batch waits for company when the model is idle (0: never)
     long_s: float = 60.0  # audio longer than this by its header, or of unknown length, runs in a lane of its own (inf: one lane)
     long_workers: int = 1  # threads of that lane: long uploads never hold up short ones
     queue: int = 64  # received requests waiting for a worker, at most (503 beyond)
@@ -58,7 +61,7 @@ class ServeConfig:
     @property
     def max_buffer_bytes(self) -> int: return int(self.max_buffer_mb * 1e6)
     @property
-    def n_workers(self) -> int: return self.workers or os.cpu_count() or 1
+    def n_workers(self) -> int: return self.workers or max(os.cpu_count() or 1, self.batch)  # a batch of N needs N requests in progress
     @property
     def bearer(self) -> str|None:
         "The token in force: `token`, else `$LANGCLASS_SERVE_TOKEN`, else None (open)."
@@ -169,7 +172,7 @@ class Metrics:
         with self.lock:
             self.clips[out.get('lang') or 'none'] += 1
             for k in ('unknown', 'low_confidence', 'no_speech'): self.flags[k] += bool(out.get(k))
-    def text(self, gauges:dict, # name -> (help, value)
+    def text(self, gauges:dict, # name -> (help, value); a name ending in _total is a counter
              info:dict, # the model's labels
             ) -> str:
         "The exposition text."
@@ -186,7 +189,7 @@ class Metrics:
                       f"langclass_request_duration_seconds_sum{_labels({'route': r})} {h[-2]:.6f}", f"langclass_request_duration_seconds_count{_labels({'route': r})} {h[-1]}"]
             fam('langclass_clips_total', 'counter', 'Clips classified, by predicted language (none: no speech).', [({'lang': k}, v) for k, v in sorted(self.clips.items())])
             fam('langclass_clips_flagged_total', 'counter', 'Clips classified with a flag set.', [({'flag': k}, v) for k, v in sorted(self.flags.items())])
-        for k, (help, v) in gauges.items(): fam(k, 'gauge', help, [({}, v)])
+        for k, (help, v) in gauges.items(): fam(k, 'counter' if k.endswith('_total') else 'gauge', help, [({}, v)])
         fam('langclass_model_info', 'gauge', 'The model served (always 1).', [(info, 1)])
         return '\n'.join(L) + '\n'
 
@@ -280,6 +283,77 @@ def header_deadline_protocol(header_timeout_s:float, # seconds a connection has 
             self._disarm(); super().connection_lost(exc)
     return HeaderDeadlineProtocol
 
+# %% ../nbs/12_serve.ipynb #0530d941
+class _Batch:
+    def __init__(self, key, t0): self.key, self.t0, self.items, self.out, self.err, self.done = key, t0, [], None, None, False
+
+class MicroBatcher:
+    "Calls `batcher(x)` from concurrent threads made as `fn([x, ...])`: inputs of equal `key` share a batch of up to `size` once `parallel` calls run."
+    def __init__(self, fn:Callable, # fn(list of inputs) -> list of their outputs, in order
+                 size:int=8, # inputs per call, at most
+                 wait_ms:float=0.0, # how long a batch that finds `fn` idle waits for company before it runs
+                 key:Callable=lambda x: None, # only inputs of equal key share a batch
+                 parallel:int=1, # calls of `fn` that may run at once (the cores, for a model that runs a call on one)
+                ):
+        self.fn, self.size, self.wait_s, self.key, self.parallel = fn, max(1, int(size)), max(0.0, wait_ms) / 1e3, key, max(1, int(parallel))
+        self._cv, self._open, self._queue, self._busy = threading.Condition(), {}, deque(), 0
+        self.calls = self.inputs = 0  # calls of `fn` made, and the inputs they took
+    def __call__(self, x):
+        k = self.key(x)
+        with self._cv:
+            b = self._open.get(k)
+            if b is None: b = self._open[k] = _Batch(k, time.monotonic()); self._queue.append(b)
+            i = len(b.items); b.items.append(x)
+            if len(b.items) >= self.size: del self._open[k]; self._cv.notify_all()  # full: the next input starts another
+            while not b.done:
+                if self._busy >= self.parallel or not self._queue or self._queue[0] is not b: self._cv.wait(); continue  # (b may be running)
+                left = b.t0 + self.wait_s - time.monotonic()
+                if left <= 0 or len(b.items) >= self.size: break
+                self._cv.wait(left)
+            run = not b.done
+            if run:  # this thread makes the call for the whole batch
+                self._queue.popleft(); self._busy += 1
+                if self._open.get(k) is b: del self._open[k]
+        if run:
+            try: b.out = self.fn(b.items)
+            except BaseException as e: b.err = e
+            with self._cv:
+                b.done = True; self._busy -= 1
+                self.calls += 1; self.inputs += len(b.items); self._cv.notify_all()
+        if b.err is not None: raise b.err
+        return b.out[i]
+    def __repr__(self): return f"MicroBatcher(size={self.size}, calls={self.calls}, inputs={self.inputs})"
+
+# %% ../nbs/12_serve.ipynb #0d8ce84a
+class _BatchedRunner:
+    "A LiteRT `Runner` whose calls from concurrent requests share one interpreter call (their windows stacked)."
+    def __init__(self, runner, size:int, wait_ms:float, parallel:int):
+        self.runner = runner
+        self.batcher = MicroBatcher(lambda xs: np.split(runner(np.concatenate(xs)), np.cumsum([len(x) for x in xs])[:-1]),
+                                    size, wait_ms, key=lambda x: np.shape(x)[1:], parallel=parallel)
+    def __call__(self, x:np.ndarray) -> np.ndarray: return self.batcher(np.asarray(x, np.float32))
+    def __getattr__(self, k): return getattr(self.runner, k)
+
+def batched_model(m:I.InferModel, # a loaded model
+                  size:int=8, # clips per model call, at most
+                  wait_ms:float=0.0, # how long a batch that finds the model idle waits for company
+                  parallel:int|None=None, # model calls that may run at once, each on one core (None: the cores)
+                 ) -> I.InferModel:
+    "`m` with the model calls of concurrent `predict`s gathered (`MicroBatcher`) once `parallel` run: the network's, and the encoder's on clips of equal length."
+    par = parallel or os.cpu_count() or 1
+    runner = m.runner and _BatchedRunner(m.runner, size, wait_ms, par)
+    enc = m.encoder and copy.copy(m.encoder)  # (the process's cached encoder is left as it is)
+    if enc is not None:
+        one = m.encoder
+        enc.run_encode = MicroBatcher(lambda xs: np.split(one.run_encode(np.concatenate(xs)), len(xs)), size, wait_ms, np.shape, par)
+        enc.run_detect = MicroBatcher(lambda xs: [[d] for d in one.run_detect(np.concatenate(xs))], size, wait_ms, np.shape, par)
+    return replace(m, runner=runner, encoder=enc)
+
+def batchers(m:I.InferModel) -> list:
+    "The `MicroBatcher`s of a `batched_model` (none for a model as loaded)."
+    return [b for b in (getattr(m.runner, 'batcher', None), *(getattr(m.encoder, k, None) for k in ('run_encode', 'run_detect')))
+            if isinstance(b, MicroBatcher)]
+
 # %% ../nbs/12_serve.ipynb #ca583f6e
 _AUDIO_TYPES = ('audio/', 'application/octet-stream', 'video/webm', 'video/ogg', 'multipart/form-data')
 _WEB = resources.files('langclass') / 'web'
@@ -359,6 +433,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
               ) -> FastAPI:
     "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/openapi.json`."
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
+    if cfg.batch > 1: m = batched_model(m, cfg.batch, cfg.batch_wait_ms)
     token = cfg.bearer
     n_workers = cfg.n_workers  # (os.cpu_count() reads a file each time)
     pool = ThreadPoolExecutor(n_workers, thread_name_prefix='langclass-predict')
@@ -403,7 +478,7 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
     @app.get('/healthz', summary='Liveness and load (no token needed)')
     async def healthz():
         return {'status': 'ok', 'model': m.name, 'langs': list(m.langs), 'ready': state['ready'], 'inflight': state['inflight'],
-                'uploading': state['uploading'], 'served': state['served'], 'errors': state['errors'], 'workers': n_workers,
+                'uploading': state['uploading'], 'served': state['served'], 'errors': state['errors'], 'workers': n_workers, 'batch': cfg.batch,
                 'long_workers': cfg.long_workers if long_pool else 0, **({'process': process, 'pid': os.getpid()} if process is not None else {}),
                 'uptime_s': round(time.time() - state['started'], 1)}
 
@@ -425,6 +500,10 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
              'langclass_workers': ('Threads that decode and predict.', n_workers),
              'langclass_ready': ('1 once the model has made a first prediction.', int(state['ready'])),
              'langclass_uptime_seconds': ('Seconds since the app was built.', round(time.time() - state['started'], 1))}
+        if cfg.batch > 1:
+            bs = batchers(m)
+            g['langclass_batch_calls_total'] = ('Model calls made for batches of concurrent requests.', sum(b.calls for b in bs))
+            g['langclass_batch_inputs_total'] = ('Inputs those calls took (over calls: the mean batch).', sum(b.inputs for b in bs))
         return PlainTextResponse(metrics.text(g, info), media_type='text/plain; version=0.0.4; charset=utf-8')
 
     @app.get('/v1/languages', summary="The model's languages and the server's limits")
@@ -480,7 +559,7 @@ def share(cfg:ServeConfig, # the whole server's limits
           n:int, # processes
          ) -> ServeConfig:
     "The limits of one of `n` processes: the queue, the bytes held and the connections divided among them; the cores' worth of threads shared."
-    return replace(cfg, workers=cfg.workers or max(1, (os.cpu_count() or 1) // n), queue=max(1, math.ceil(cfg.queue / n)),
+    return replace(cfg, workers=cfg.workers or max(1, (os.cpu_count() or 1) // n, cfg.batch), queue=max(1, math.ceil(cfg.queue / n)),
                    max_buffer_mb=cfg.max_buffer_mb / n, max_connections=max(1, math.ceil(cfg.max_connections / n)))
 
 # %% ../nbs/12_serve.ipynb #b049a17d
