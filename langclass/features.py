@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_features.ipynb #2dfac163
 from __future__ import annotations
-import contextlib, io, json, os, re, sys, time
+import contextlib, io, json, os, re, sys, threading, time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -612,13 +612,16 @@ def featurize_catalog(store:Store, # where the audio is read and the features ar
     return featurize_done(report, clips, done, t0, progress, 'featurize_catalog')
 
 # %% ../nbs/08_features.ipynb #04096632
+_NPZ_LOCK = threading.Lock()  # NumPy parses each array's header with `ast.literal_eval`; CPython 3.11 can fail two threads' parses
+# at once ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905), seen with tf.data's reader threads
+
 def load_feature_file(store:Store, clip_id:str, cfg) -> dict:
     "Everything cached for `clip_id` under `cfg` (any extractor): {'features', 'seconds', 'config', ...}."
     key = feature_key(cfg.hash, clip_id)
     try: data = store.get_bytes(key)
     except FileNotFoundError: raise FileNotFoundError(
         f"No features for clip {clip_id!r} under config {cfg.hash} in store {store.uri} (key {key!r}): run featurize_catalog") from None
-    with np.load(io.BytesIO(data)) as z:
+    with _NPZ_LOCK, np.load(io.BytesIO(data)) as z:  # (the bytes are in memory: a short hold)
         out = {k: z[k] for k in z.files if k not in ('seconds', 'config')}
         return dict(out, seconds=float(z['seconds']), config=type(cfg).from_dict(json.loads(str(z['config']))))
 
