@@ -305,15 +305,16 @@ class MicroBatcher:
             if b is None: b = self._open[k] = _Batch(k, time.monotonic()); self._queue.append(b)
             i = len(b.items); b.items.append(x)
             if len(b.items) >= self.size: del self._open[k]; self._cv.notify_all()  # full: the next input starts another
-            while not b.done:
-                if self._busy >= self.parallel or not self._queue or self._queue[0] is not b: self._cv.wait(); continue  # (b may be running)
-                left = b.t0 + self.wait_s - time.monotonic()
-                if left <= 0 or len(b.items) >= self.size: break
-                self._cv.wait(left)
+            while not b.done:  # the oldest batch that is full or has waited its `wait_ms` runs first, when a place is free
+                now = time.monotonic()
+                first = next((q for q in self._queue if len(q.items) >= self.size or q.t0 + self.wait_s <= now), None)
+                if first is b and self._busy < self.parallel: break
+                self._cv.wait(None if first is b else max(0.0, b.t0 + self.wait_s - now) or None)  # (None: until a call ends or a batch fills)
             run = not b.done
             if run:  # this thread makes the call for the whole batch
-                self._queue.popleft(); self._busy += 1
+                self._queue.remove(b); self._busy += 1
                 if self._open.get(k) is b: del self._open[k]
+                self._cv.notify_all()  # a batch behind it may find a place too
         if run:
             try: b.out = self.fn(b.items)
             except BaseException as e: b.err = e
