@@ -4,12 +4,13 @@
 
 # %% ../nbs/12_serve.ipynb #0db9c2da
 from __future__ import annotations
-import asyncio, base64, copy, ctypes, gc, hmac, io, json, logging, math, os, re, signal, sys, threading, time, traceback
+import asyncio, base64, copy, ctypes, gc, hmac, io, json, logging, math, os, re, shutil, signal, sys, tempfile, threading, time, traceback
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from pathlib import Path
 from typing import Callable
 import numpy as np
 import soundfile as sf
@@ -172,6 +173,19 @@ class Metrics:
         with self.lock:
             self.clips[out.get('lang') or 'none'] += 1
             for k in ('unknown', 'low_confidence', 'no_speech'): self.flags[k] += bool(out.get(k))
+    def snapshot(self) -> dict:
+        "The counters as JSON data, for the other processes of a server (`add`)."
+        with self.lock:
+            return {'requests': [[*k, n] for k, n in self.requests.items()], 'clips': dict(self.clips), 'flags': dict(self.flags),
+                    'hist': {r: list(h) for r, h in self.hist.items()}}
+    def add(self, snap:dict):
+        "Add another process's `snapshot` to these counters."
+        with self.lock:
+            for *k, n in snap['requests']: self.requests[tuple(k)] += n
+            self.clips.update(snap['clips']); self.flags.update(snap['flags'])
+            for r, h in snap['hist'].items():
+                mine = self.hist.setdefault(r, [0] * len(self.BUCKETS) + [0.0, 0])
+                for i, v in enumerate(h): mine[i] += v
     def text(self, gauges:dict, # name -> (help, value); a name ending in _total is a counter
              info:dict, # the model's labels
             ) -> str:
@@ -410,6 +424,29 @@ def _predict_bytes(m:I.InferModel, data:bytes, name:str, cfg:ServeConfig, thresh
     if display: out['display'] = display_data(y, m.feature_cfg, columns=cfg.display_columns)
     return out
 
+def _publish(shared:str, process:int, metrics:Metrics, gauges:dict):
+    "Write this process's counters and gauges to `shared`/`process`.json (whole, or not at all)."
+    p = Path(shared)/f'{process}.json'
+    p.with_suffix('.part').write_text(json.dumps({'pid': os.getpid(), 'metrics': metrics.snapshot(), 'gauges': {k: v for k, (_, v) in gauges.items()}}))
+    os.replace(p.with_suffix('.part'), p)
+
+_GAUGE_JOIN = {'langclass_ready': min, 'langclass_uptime_seconds': max}  # the others are summed over the processes
+
+def _gather(shared:str, process:int, metrics:Metrics, gauges:dict) -> tuple[dict, Metrics]:
+    "(gauges, counters) of every process of the server: this one's as they are, the others' as last published (at most a second old)."
+    total, vals = Metrics(), {k: [v] for k, (_, v) in gauges.items()}
+    total.add(metrics.snapshot())
+    for f in sorted(Path(shared).glob('*.json')):
+        if f.stem == str(process): continue
+        try: d = json.loads(f.read_text())
+        except (OSError, ValueError): continue  # (a process just gone)
+        total.add(d['metrics'])
+        for k, v in d['gauges'].items():
+            if k in vals: vals[k].append(v)
+    g = {k: (h, _GAUGE_JOIN.get(k, sum)(vals[k])) for k, (h, _) in gauges.items()}
+    g['langclass_processes'] = ('Server processes whose counters these are.', len(vals['langclass_ready']))
+    return g, total
+
 _INLINE_HEADER = 1_000_000  # uploads up to this many bytes have their header read on the event loop, bigger ones in a thread
 _PREDICT_QUERY = [  # the query of /v1/predict, as OpenAPI shows it (read by `predict_params`)
     {'name': 'threshold', 'in': 'query', 'required': False, 'schema': {'anyOf': [{'type': 'number'}, {'type': 'null'}], 'title': 'Threshold'},
@@ -430,7 +467,8 @@ _ERRORS = {s: {'description': d, 'content': {'application/json': {'example': {'e
 
 def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`) or an artifact folder
                cfg:ServeConfig=ServeConfig(), # limits, pool, deadlines, token
-               process:int|None=None, # this process's number under `serve(processes=N)`: a label of /metrics and /healthz
+               process:int|None=None, # this process's number under `serve(processes=N)`: a label of /healthz
+               shared:str|None=None, # a folder where the processes of one server share their counters: /metrics sums them all
               ) -> FastAPI:
     "The FastAPI app: `POST /v1/predict`, `GET /v1/languages`, `/healthz`, `/readyz`, `/metrics`, the page at `/`, OpenAPI at `/openapi.json`."
     m = model if isinstance(model, I.InferModel) else I.load_model(model)
@@ -448,10 +486,17 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
             try: await asyncio.wrap_future(pool.submit(I.predict, m, F.synth_signal(2.0, m.feature_cfg.sr)))
             except Exception as e: state['warmup'] = f"warm-up prediction failed: {type(e).__name__}: {e}"
             else: state['ready'] = True
+        async def publish():  # this process's counters, for the others' /metrics, once a second
+            while True:
+                await asyncio.sleep(1.0)
+                try: await asyncio.to_thread(_publish, shared, process, metrics, gauges())
+                except OSError: pass  # (the folder gone: the server is stopping)
         task = asyncio.create_task(warm())
+        pub = asyncio.create_task(publish()) if shared else None
         try: yield
         finally:  # uvicorn has let the requests in progress finish (up to cfg.grace_s)
             state['ready'] = False; task.cancel()
+            if pub: pub.cancel()
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
             if long_pool: await asyncio.to_thread(long_pool.shutdown, wait=True, cancel_futures=True)
 
@@ -489,9 +534,9 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
         return {'status': 'ready', 'model': m.name}
 
     info = {'model': m.name, 'kind': m.kind, 'langs': ','.join(m.langs), 'langclass_version': __version__,
-            'model_sha256': ((m.config.get('files') or {}).get('model.tflite') or '')[:16], **({'process': process} if process is not None else {})}
-    @app.get('/metrics', summary="Prometheus metrics", response_class=PlainTextResponse)
-    async def metrics_text():
+            'model_sha256': ((m.config.get('files') or {}).get('model.tflite') or '')[:16],
+            **({'process': process} if process is not None and not shared else {})}
+    def gauges() -> dict:
         g = {'langclass_inflight_requests': ('Received requests in the pool: running or waiting for a worker.', state['inflight']),
              'langclass_queue_depth': ('Received requests waiting for a worker.', max(0, state['inflight'] - state['long'] - n_workers)
                                        + max(0, state['long'] - cfg.long_workers)),
@@ -505,7 +550,12 @@ def create_app(model:I.InferModel|str, # the model (`langclass.infer.load_model`
             bs = batchers(m)
             g['langclass_batch_calls_total'] = ('Model calls made for batches of concurrent requests.', sum(b.calls for b in bs))
             g['langclass_batch_inputs_total'] = ('Inputs those calls took (over calls: the mean batch).', sum(b.inputs for b in bs))
-        return PlainTextResponse(metrics.text(g, info), media_type='text/plain; version=0.0.4; charset=utf-8')
+        return g
+    @app.get('/metrics', summary="Prometheus metrics (every process of the server together)", response_class=PlainTextResponse)
+    async def metrics_text():
+        g, mt = gauges(), metrics
+        if shared: g, mt = await asyncio.to_thread(_gather, shared, process, metrics, g)
+        return PlainTextResponse(mt.text(g, info), media_type='text/plain; version=0.0.4; charset=utf-8')
 
     @app.get('/v1/languages', summary="The model's languages and the server's limits")
     async def languages():
@@ -657,11 +707,12 @@ def serve(model:I.InferModel|str|Callable, # the model, an artifact folder, or a
     elif callable(model): load = model
     else: load = lambda: I.load_model(model)
     if processes > 1:
-        one = share(cfg, processes)
+        one, shared = share(cfg, processes), tempfile.mkdtemp(prefix='langclass-metrics-')  # where the processes share their counters
         def run(i, sock):
-            srv = uvicorn.Server(config(built(load(), one, process=i), one)); srv.run(sockets=[sock])
+            srv = uvicorn.Server(config(built(load(), one, process=i, shared=shared), one)); srv.run(sockets=[sock])
             if not srv.started: raise RuntimeError(f"server process {i} did not start")
-        return serve_processes(run, config(None).bind_socket(), processes, cfg.grace_s)
+        try: return serve_processes(run, config(None).bind_socket(), processes, cfg.grace_s)
+        finally: shutil.rmtree(shared, ignore_errors=True)
     srv = uvicorn.Server(config(built(load(), cfg)))
     try: srv.run()
     except KeyboardInterrupt: pass  # (uvicorn raises Ctrl-C again once it has stopped)
