@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.requests import ClientDisconnect
 from . import __version__
-from .core import LANGUAGES, quiet_stderr
+from .core import LANGUAGES, atomic_path, quiet_stderr
 from . import features as F
 from . import infer as I
 
@@ -299,7 +299,7 @@ def header_deadline_protocol(header_timeout_s:float, # seconds a connection has 
 
 # %% ../nbs/12_serve.ipynb #0530d941
 class _Batch:
-    def __init__(self, key, t0): self.key, self.t0, self.items, self.out, self.err, self.done = key, t0, [], None, None, False
+    def __init__(self, t0): self.t0, self.items, self.out, self.err, self.done = t0, [], None, None, False
 
 class MicroBatcher:
     "Calls `batcher(x)` from concurrent threads made as `fn([x, ...])`: inputs of equal `key` share a batch of up to `size` once `parallel` calls run."
@@ -316,7 +316,7 @@ class MicroBatcher:
         k = self.key(x)
         with self._cv:
             b = self._open.get(k)
-            if b is None: b = self._open[k] = _Batch(k, time.monotonic()); self._queue.append(b)
+            if b is None: b = self._open[k] = _Batch(time.monotonic()); self._queue.append(b)
             i = len(b.items); b.items.append(x)
             if len(b.items) >= self.size: del self._open[k]; self._cv.notify_all()  # full: the next input starts another
             while not b.done:  # the oldest batch that is full or has waited its `wait_ms` runs first, when a place is free
@@ -426,9 +426,8 @@ def _predict_bytes(m:I.InferModel, data:bytes, name:str, cfg:ServeConfig, thresh
 
 def _publish(shared:str, process:int, metrics:Metrics, gauges:dict):
     "Write this process's counters and gauges to `shared`/`process`.json (whole, or not at all)."
-    p = Path(shared)/f'{process}.json'
-    p.with_suffix('.part').write_text(json.dumps({'pid': os.getpid(), 'metrics': metrics.snapshot(), 'gauges': {k: v for k, (_, v) in gauges.items()}}))
-    os.replace(p.with_suffix('.part'), p)
+    with atomic_path(Path(shared)/f'{process}.json') as part:  # (no fsync: a second later it is written again)
+        part.write_text(json.dumps({'pid': os.getpid(), 'metrics': metrics.snapshot(), 'gauges': {k: v for k, (_, v) in gauges.items()}}))
 
 _GAUGE_JOIN = {'langclass_ready': min, 'langclass_uptime_seconds': max}  # the others are summed over the processes
 
